@@ -1,0 +1,50 @@
+# AccessHooks: make demo | make test | make bench | make install
+# Everything builds into build/ (ignored by git): build/modules/mod_dotnet.so and, beside it,
+# build/modules/mod_dotnet/ with the managed host, the layout `make install` reproduces.
+
+SHELL      := /bin/bash
+CONFIG     ?= Release
+BUILD      := $(CURDIR)/build
+MODULES    := $(BUILD)/modules
+HOST_OUT   := $(MODULES)/mod_dotnet
+DOTNET     ?= dotnet
+APXS       ?= apxs
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+
+.PHONY: all bootstrap build native managed test unit-test integration-test demo bench install clean
+
+all: build
+
+bootstrap:
+	@bash scripts/bootstrap
+
+build: bootstrap native managed
+
+native:
+	$(MAKE) -C src/Hooks.Native OUT=$(MODULES) APXS=$(APXS)
+
+managed:
+	$(DOTNET) build AccessHooks.sln -c $(CONFIG) -nologo -v:q
+	$(DOTNET) publish src/Hooks.Host/Hooks.Host.csproj -c $(CONFIG) -nologo -v:q --no-build -o $(HOST_OUT)
+
+# Every test: unit (xunit + Moq) and integration (real Apache, slapd, memcached).
+# Ends with one summary line "N passed, N failed, N skipped"; non-zero exit on any failure.
+test: build
+	@bash scripts/run-tests $(CONFIG)
+
+demo: build
+	@bash scripts/demo
+
+bench: build
+	@bash bench/run
+
+# DESTDIR is honoured. After it, LoadModule dotnet_module .../mod_dotnet.so needs nothing else.
+install: build
+	@bash scripts/install "$(DESTDIR)"
+
+clean:
+	rm -rf $(BUILD)
+	$(MAKE) -C src/Hooks.Native clean
+	$(DOTNET) clean AccessHooks.sln -c $(CONFIG) -nologo -v:q || true

@@ -1,0 +1,59 @@
+namespace AccessHooks;
+
+/// <summary>What a password check decided.</summary>
+public enum AuthOutcome
+{
+    /// <summary>Wrong password or refused user: 401, and the provider chain stops.
+    /// Zero, so a default <see cref="AuthResult"/> fails closed.</summary>
+    Denied = 0,
+    /// <summary>Right password.</summary>
+    Granted = 1,
+    /// <summary>This provider does not know the user: Apache tries the next provider.</summary>
+    NotFound = 2,
+}
+
+/// <summary>
+/// The answer of <c>CheckPassword</c> / <see cref="IPasswordChecker"/>. Converts implicitly from
+/// <c>bool?</c> (true = Granted, false = Denied, null = NotFound), so a checker can <c>return true;</c>.
+/// </summary>
+public readonly struct AuthResult : IEquatable<AuthResult>
+{
+    private AuthResult(AuthOutcome outcome, string? userName)
+    {
+        Outcome = outcome;
+        UserName = userName;
+    }
+
+    public AuthOutcome Outcome { get; }
+
+    /// <summary>With <see cref="AuthOutcome.Granted"/>: the name that becomes REMOTE_USER, or null to keep the one given.</summary>
+    public string? UserName { get; }
+
+    public bool IsGranted => Outcome == AuthOutcome.Granted;
+
+    public static AuthResult Granted { get; } = new(AuthOutcome.Granted, null);
+    public static AuthResult Denied { get; } = new(AuthOutcome.Denied, null);
+    public static AuthResult NotFound { get; } = new(AuthOutcome.NotFound, null);
+
+    /// <summary>Granted, and <paramref name="userName"/> becomes REMOTE_USER (and %u in the access log).</summary>
+    public static AuthResult GrantedAs(string userName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userName);
+        return new(AuthOutcome.Granted, userName);
+    }
+
+    public static implicit operator AuthResult(bool? value) => value switch
+    {
+        true => Granted,
+        false => Denied,
+        null => NotFound,
+    };
+
+    public bool Equals(AuthResult other) => Outcome == other.Outcome && string.Equals(UserName, other.UserName, StringComparison.Ordinal);
+    public override bool Equals(object? obj) => obj is AuthResult other && Equals(other);
+    public override int GetHashCode() => HashCode.Combine(Outcome, UserName);
+    public static bool operator ==(AuthResult left, AuthResult right) => left.Equals(right);
+    public static bool operator !=(AuthResult left, AuthResult right) => !left.Equals(right);
+
+    public override string ToString() => UserName is null ? Outcome.ToString() : $"{Outcome}({UserName})";
+}

@@ -1,0 +1,91 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AccessHooks;
+
+/// <summary>
+/// A read-only view of the request a hook runs for: the CGI-style variables mod_wsgi gives its
+/// auth scripts. The Authorization and Proxy-Authorization headers are never part of it, whoever
+/// builds it, so a hook cannot leak credentials it was not handed explicitly.
+/// </summary>
+public class HookRequest
+{
+    public const string ApplicationGroupVariable = "mod_dotnet.application_group";
+
+    // A plain dictionary: one is built per hook call, so construction cost matters more than lookups.
+    private readonly Dictionary<string, string> _variables;
+    private IPAddress? _remoteAddress;
+
+    /// <param name="variables">CGI-style variables (REMOTE_ADDR, HTTP_HOST, ...). Credential headers are dropped.</param>
+    /// <param name="logger">Where <see cref="Logger"/> writes; Apache's error log when the module builds the request.</param>
+    public HookRequest(IEnumerable<KeyValuePair<string, string>> variables, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(variables);
+        var copy = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in variables)
+        {
+            if (IsCredentialVariable(name))
+                continue;
+            copy.TryAdd(name, value ?? string.Empty);
+        }
+        _variables = copy;
+        Logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>A CGI-style variable, or null when absent: <c>request["REMOTE_ADDR"]</c>.</summary>
+    public string? this[string name] => _variables.TryGetValue(name, out var value) ? value : null;
+
+    /// <summary>All variables.</summary>
+    public IReadOnlyDictionary<string, string> Variables => _variables;
+
+    /// <summary>A request header by name, case-insensitive; null when absent. Never Authorization.</summary>
+    public string? Header(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return this[HeaderVariableName(name)];
+    }
+
+    public string Method => this["REQUEST_METHOD"] ?? string.Empty;
+
+    /// <summary>The URL path of the request, without the query string.</summary>
+    public string Path
+    {
+        get
+        {
+            var uri = this["REQUEST_URI"] ?? string.Empty;
+            var query = uri.IndexOf('?');
+            return query < 0 ? uri : uri[..query];
+        }
+    }
+
+    public IPAddress RemoteAddress =>
+        _remoteAddress ??= IPAddress.TryParse(this["REMOTE_ADDR"], out var address) ? address : IPAddress.None;
+
+    public bool IsHttps => string.Equals(this["HTTPS"], "on", StringComparison.OrdinalIgnoreCase);
+
+    public string ServerName => this["SERVER_NAME"] ?? string.Empty;
+
+    public string ApplicationGroup => this[ApplicationGroupVariable] ?? string.Empty;
+
+    /// <summary>Writes to Apache's error log for this request.</summary>
+    public ILogger Logger { get; }
+
+    /// <summary>The variable name of a header: <c>X-Forwarded-For</c> is <c>HTTP_X_FORWARDED_FOR</c>.</summary>
+    public static string HeaderVariableName(string headerName)
+    {
+        return string.Create(5 + headerName.Length, headerName, static (span, name) =>
+        {
+            "HTTP_".AsSpan().CopyTo(span);
+            for (var i = 0; i < name.Length; i++)
+            {
+                var c = name[i];
+                span[5 + i] = c == '-' ? '_' : char.ToUpperInvariant(c);
+            }
+        });
+    }
+
+    private static bool IsCredentialVariable(string name) =>
+        string.Equals(name, "HTTP_AUTHORIZATION", StringComparison.OrdinalIgnoreCase) ||
+        string.Equals(name, "HTTP_PROXY_AUTHORIZATION", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,107 @@
+/*
+ * The ABI between mod_dotnet (native) and AccessHooks.Host (managed).
+ * src/Hooks.Host/Interop/Bridge.cs mirrors every struct here field by field; change both
+ * together and bump AH_ABI_VERSION.
+ *
+ * Strings are NUL-terminated bytes as Apache holds them (UTF-8 expected; the host decodes
+ * bytes that are not UTF-8 as Latin-1). Everything passed in a call is owned by the caller
+ * and valid only for the duration of that call.
+ */
+#ifndef DOTNET_BRIDGE_H
+#define DOTNET_BRIDGE_H
+
+#include <stdint.h>
+
+#define AH_ABI_VERSION 1
+
+/* The managed entry point the module looks up with hostfxr (hdt_get_function_pointer). */
+#define AH_HOST_ASSEMBLY   "AccessHooks.Host.dll"
+#define AH_HOST_TYPE       "AccessHooks.Host.NativeEntryPoints, AccessHooks.Host"
+#define AH_HOST_INIT       "Initialize"
+
+/* Log levels, numerically equal to Apache's APLOG_* levels. */
+#define AH_LOG_ERR      3
+#define AH_LOG_WARNING  4
+#define AH_LOG_NOTICE   5
+#define AH_LOG_INFO     6
+#define AH_LOG_DEBUG    7
+#define AH_LOG_TRACE1   8
+
+/*
+ * Writes one line to the error log, prefixed by the module with "DOTNETnnnn: " for code.
+ * With ctx = the request_rec* of an ah_hook_call, only on that call's worker thread while
+ * the call is in flight (the host queues lines written from other threads and flushes them
+ * on the worker before returning). With ctx = NULL, from any thread: a server-level line.
+ * Never called with a password or an Authorization value in message.
+ */
+typedef void (*ah_log_fn)(void *ctx, int32_t level, int32_t code, const char *message);
+
+typedef struct ah_host_config {
+    int32_t abi_version;        /* AH_ABI_VERSION */
+    int32_t struct_size;        /* sizeof(ah_host_config) */
+    const char *script_cache_dir; /* DotNetScriptCache; NULL = do not cache on disk */
+    int32_t restrict_stdout;    /* DotNetRestrictStdout: 1 = writing to Console.Out throws */
+    int32_t process_id;         /* getpid() of the child, for log lines */
+    ah_log_fn log;
+} ah_host_config;
+
+typedef struct ah_kv {
+    const char *name;
+    const char *value;
+} ah_kv;
+
+/* One call of a hook: which script, which group, and the request's variables. */
+typedef struct ah_hook_call {
+    const char *script_path;        /* absolute path of the .cs or .dll */
+    const char *application_group;  /* resolved name; "" is %{GLOBAL} */
+    int32_t check_reload;           /* DotNetScriptReloading: 1 = reload when mtime changed */
+    int32_t timeout_ms;             /* DotNetHookTimeout in ms; <= 0 = no limit */
+    const ah_kv *vars;              /* request variables; never Authorization / Proxy-Authorization */
+    int32_t nvars;
+    void *log_ctx;                  /* request_rec*, handed back to ah_log_fn */
+} ah_hook_call;
+
+/* Outcomes (ah_hook_result.outcome). The AH_AUTH_* values equal AccessHooks.AuthOutcome. */
+#define AH_AUTH_DENIED     0
+#define AH_AUTH_GRANTED    1
+#define AH_AUTH_NOT_FOUND  2
+
+#define AH_ACCESS_DENY     0
+#define AH_ACCESS_ALLOW    1
+#define AH_ACCESS_DECLINE  2
+
+#define AH_GROUP_NO_MATCH  (-1)     /* groups_match: else the index of the first required group the user is in */
+
+/* Return value of every call. */
+#define AH_CALL_OK     0   /* outcome is valid */
+#define AH_CALL_ERROR  1   /* error_code says why; the host has already logged details under that code */
+
+typedef struct ah_hook_result {
+    int32_t outcome;
+    int32_t error_code;   /* DOTNETnnnn number (see dotnet_errors.h) when the call failed, else 0 */
+    char *text;           /* malloc'd by the host, free()d by the module; NULL if none:
+                             check_password: the GrantedAs name; get_realm_hash: the 32-hex hash */
+} ah_hook_result;
+
+typedef struct ah_host_exports {
+    int32_t struct_size;  /* sizeof(ah_host_exports), filled by the host */
+
+    int32_t (*check_password)(const ah_hook_call *call, const char *user, const char *password,
+                              ah_hook_result *result);
+    int32_t (*get_realm_hash)(const ah_hook_call *call, const char *user, const char *realm,
+                              ah_hook_result *result);
+    /* outcome: index into groups of the first one GroupsForUser lists, or AH_GROUP_NO_MATCH. */
+    int32_t (*groups_match)(const ah_hook_call *call, const char *user,
+                            const char *const *groups, int32_t ngroups, ah_hook_result *result);
+    int32_t (*allow_access)(const ah_hook_call *call, const char *host, ah_hook_result *result);
+    /* Load (compile if needed) the script into its group now; outcome unused. */
+    int32_t (*preload)(const ah_hook_call *call, ah_hook_result *result);
+    /* Before the process exits: dispose groups. Never blocks longer than a few seconds. */
+    void (*shutdown)(void);
+} ah_host_exports;
+
+/* Signature of AccessHooks.Host.NativeEntryPoints.Initialize ([UnmanagedCallersOnly]).
+   Returns 0 on success, else a DOTNETnnnn number (and exports is left unfilled). */
+typedef int32_t (*ah_host_init_fn)(const ah_host_config *config, ah_host_exports *exports);
+
+#endif /* DOTNET_BRIDGE_H */
