@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace AccessHooks.Integration.Tests.Infrastructure;
+
+/// <summary>
+/// State shared by the whole test run: one root temp directory and ONE script cache, so every
+/// script compiles once per run whatever the number of servers and children.
+/// </summary>
+public static class TestRun
+{
+    public const string ApacheUser = "www-data";
+
+    private static readonly Lazy<string> RootLazy = new(() =>
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"ah-it-{Environment.ProcessId}-{DateTime.UtcNow:HHmmss}");
+        Directory.CreateDirectory(root);
+        MakeReadable(root);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            if (Environment.GetEnvironmentVariable("AH_KEEP_TEST_DIRS") == "1")
+                return;
+            try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        };
+        return root;
+    });
+
+    private static readonly Lazy<string> CacheLazy = new(() =>
+    {
+        var dir = Path.Combine(Root, "script-cache");
+        Directory.CreateDirectory(dir);
+        ChownToApache(dir);
+        return dir;
+    });
+
+    private static int _counter;
+
+    /// <summary>The run's root directory (0755).</summary>
+    public static string Root => RootLazy.Value;
+
+    /// <summary>The DotNetScriptCache every server of the run shares (owned by www-data).</summary>
+    public static string ScriptCache => CacheLazy.Value;
+
+    /// <summary>A new 0755 directory under the run's root.</summary>
+    public static string NewDirectory(string prefix)
+    {
+        var dir = Path.Combine(Root, $"{prefix}-{Interlocked.Increment(ref _counter)}");
+        Directory.CreateDirectory(dir);
+        MakeReadable(dir);
+        return dir;
+    }
+
+    public static void MakeReadable(string dir) =>
+        File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+                                  UnixFileMode.GroupRead | UnixFileMode.GroupExecute |
+                                  UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+
+    public static void ChownToApache(string path) =>
+        ProcessRunner.Check("chown", "-R", $"{ApacheUser}:{ApacheUser}", path);
+
+    /// <summary>A free TCP port on 127.0.0.1 (asked of the kernel; released before use).</summary>
+    public static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        try { return ((IPEndPoint)l.LocalEndpoint).Port; }
+        finally { l.Stop(); }
+    }
+
+    /// <summary>Waits, bounded, until something accepts TCP connections on 127.0.0.1:port.</summary>
+    public static async Task<bool> WaitForPortAsync(int port, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var c = new TcpClient();
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                await c.ConnectAsync(IPAddress.Loopback, port, cts.Token);
+                return true;
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            {
+                await Task.Delay(50);
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Polls a condition until it holds or the timeout passes.</summary>
+    public static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout, int pollMs = 50)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (condition())
+                return true;
+            if (DateTime.UtcNow >= deadline)
+                return false;
+            await Task.Delay(pollMs);
+        }
+    }
+}
