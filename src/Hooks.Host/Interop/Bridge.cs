@@ -1,0 +1,87 @@
+using System.Runtime.InteropServices;
+
+namespace AccessHooks.Host.Interop;
+
+// Mirrors of src/Hooks.Native/dotnet_bridge.h, field by field and in the same order, so the
+// layouts agree on every 64-bit ABI the module is built for. Change both files together and
+// bump AbiVersion.
+
+internal static class Bridge
+{
+    /// <summary>AH_ABI_VERSION.</summary>
+    public const int AbiVersion = 1;
+
+    public const int CallOk = 0;     // AH_CALL_OK
+    public const int CallError = 1;  // AH_CALL_ERROR
+
+    public const int AccessDeny = 0;     // AH_ACCESS_DENY
+    public const int AccessAllow = 1;    // AH_ACCESS_ALLOW
+    public const int AccessDecline = 2;  // AH_ACCESS_DECLINE
+    public const int GroupNoMatch = -1;  // AH_GROUP_NO_MATCH
+}
+
+/// <summary>APLOG_* levels (AH_LOG_*).</summary>
+internal enum LogLevel
+{
+    Error = 3,
+    Warning = 4,
+    Notice = 5,
+    Info = 6,
+    Debug = 7,
+    Trace1 = 8,
+}
+
+/// <summary>ah_host_config.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct HostConfig
+{
+    public int AbiVersion;
+    public int StructSize;
+    public byte* ScriptCacheDir;
+    public int RestrictStdout;
+    public int ProcessId;
+    public delegate* unmanaged<void*, int, int, byte*, void> Log;
+}
+
+/// <summary>ah_kv.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct KeyValue
+{
+    public byte* Name;
+    public byte* Value;
+}
+
+/// <summary>ah_hook_call.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct HookCall
+{
+    public byte* ScriptPath;
+    public byte* ApplicationGroup;
+    public int CheckReload;
+    public int TimeoutMs;
+    public KeyValue* Vars;
+    public int NVars;
+    public void* LogCtx;
+}
+
+/// <summary>ah_hook_result.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct HookResult
+{
+    public int Outcome;
+    public int ErrorCode;
+    public byte* Text;
+}
+
+/// <summary>ah_host_exports.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct HostExports
+{
+    public int StructSize;
+    public delegate* unmanaged<HookCall*, byte*, byte*, HookResult*, int> CheckPassword;
+    public delegate* unmanaged<HookCall*, byte*, byte*, HookResult*, int> GetRealmHash;
+    public delegate* unmanaged<HookCall*, byte*, byte**, int, HookResult*, int> GroupsMatch;
+    public delegate* unmanaged<HookCall*, byte*, HookResult*, int> AllowAccess;
+    public delegate* unmanaged<HookCall*, HookResult*, int> Preload;
+    public delegate* unmanaged<void> Shutdown;
+}
