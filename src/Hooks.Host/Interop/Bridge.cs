@@ -21,7 +21,7 @@ internal static class Bridge
 }
 
 /// <summary>APLOG_* levels (AH_LOG_*).</summary>
-internal enum LogLevel
+internal enum ApacheLevel
 {
     Error = 3,
     Warning = 4,

@@ -34,4 +34,39 @@ internal static unsafe class StringCache
         strings[slot] = decoded;
         return decoded;
     }
+
+    private const int PositionSlots = 128;
+    private const int MaxCachedValue = 256;
+
+    [ThreadStatic] private static byte[]?[]? t_nameBytes;
+    [ThreadStatic] private static string?[]? t_names;
+    [ThreadStatic] private static byte[]?[]? t_valueBytes;
+    [ThreadStatic] private static string?[]? t_values;
+
+    /// <summary>A variable name, cached per thread by its position in the call's list.</summary>
+    public static string GetName(int position, byte* value) =>
+        GetAt(position, value, ref t_nameBytes, ref t_names);
+
+    /// <summary>
+    /// A variable value, cached the same way: most (method, host, server, user agent, document
+    /// root) repeat from one request to the next on a worker thread.
+    /// </summary>
+    public static string GetValue(int position, byte* value) =>
+        value == null ? string.Empty : GetAt(position, value, ref t_valueBytes, ref t_values);
+
+    private static string GetAt(int position, byte* value, ref byte[]?[]? bytesSlots, ref string?[]? stringSlots)
+    {
+        var span = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(value);
+        if (position >= PositionSlots || span.Length > MaxCachedValue)
+            return NativeString.Decode(span);
+        var bytes = bytesSlots ??= new byte[]?[PositionSlots];
+        var strings = stringSlots ??= new string?[PositionSlots];
+        var cached = bytes[position];
+        if (cached is not null && span.SequenceEqual(cached))
+            return strings[position]!;
+        var decoded = NativeString.Decode(span);
+        bytes[position] = span.ToArray();
+        strings[position] = decoded;
+        return decoded;
+    }
 }

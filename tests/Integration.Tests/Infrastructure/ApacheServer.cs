@@ -16,6 +16,10 @@ public sealed record ApacheOptions
 
     public int MaxConnectionsPerChild { get; init; }
 
+    /// <summary>Load mod_cgid (its daemon is one more child of the parent; load tests that count
+    /// worker pids turn it off).</summary>
+    public bool Cgid { get; init; } = true;
+
     /// <summary>Emit `DotNetScriptCache` (the run's shared cache).</summary>
     public bool ScriptCache { get; init; } = true;
 }
@@ -36,6 +40,20 @@ public sealed class ApacheServer : IAsyncDisposable
     ];
 
     private int _parentPid;
+    private static readonly List<ApacheServer> Live = new();
+
+    static ApacheServer()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            List<ApacheServer> live;
+            lock (Live)
+                live = Live.ToList();
+            foreach (var s in live)
+                if (s._parentPid != 0)
+                    Signal("TERM", s._parentPid);
+        };
+    }
 
     public ApacheServer(string mpm, ApacheOptions? options = null, string? directory = null)
     {
@@ -87,18 +105,21 @@ public sealed class ApacheServer : IAsyncDisposable
         sb.AppendLine($"PidFile \"{PidFile}\"");
         sb.AppendLine($"DefaultRuntimeDir \"{Path.Combine(Dir, "run")}\"");
         sb.AppendLine($"LoadModule mpm_{Mpm}_module {RepoPaths.ApacheModules}/mod_mpm_{Mpm}.so");
-        foreach (var m in StandardModules)
+        foreach (var m in StandardModules.Where(m => Options.Cgid || m != "cgid"))
             sb.AppendLine($"LoadModule {m}_module {RepoPaths.ApacheModules}/mod_{m}.so");
         if (Options.LoadDotNet)
             sb.AppendLine($"LoadModule dotnet_module \"{ModulePath}\"");
         sb.AppendLine($"User {TestRun.ApacheUser}");
         sb.AppendLine($"Group {TestRun.ApacheUser}");
         sb.AppendLine($"ErrorLog \"{ErrorLogPath}\"");
-        sb.AppendLine(Options.AuthDebug ? "LogLevel info auth_basic:debug auth_digest:debug authz_core:debug authn_socache:debug" : "LogLevel info");
+        sb.AppendLine(Options.AuthDebug
+            ? "LogLevel info auth_basic:debug auth_digest:debug authz_core:debug authn_socache:debug" + (Options.LoadDotNet ? " dotnet:debug" : "")
+            : "LogLevel info");
         sb.AppendLine("LogFormat \"%h %u \\\"%r\\\" %>s\" ahtest");
         sb.AppendLine($"CustomLog \"{AccessLogPath}\" ahtest");
         sb.AppendLine("TypesConfig /etc/mime.types");
-        sb.AppendLine($"ScriptSock \"{Path.Combine(Dir, "run", "cgid.sock")}\"");
+        if (Options.Cgid)
+            sb.AppendLine($"ScriptSock \"{Path.Combine(Dir, "run", "cgid.sock")}\"");
         sb.AppendLine("Timeout 30");
         sb.AppendLine("KeepAlive On");
         sb.AppendLine("KeepAliveTimeout 2");
@@ -117,7 +138,8 @@ public sealed class ApacheServer : IAsyncDisposable
         sb.AppendLine("<Directory />\n    AllowOverride None\n    Require all denied\n</Directory>");
         sb.AppendLine($"<Directory \"{DocRoot}\">\n    AllowOverride None\n    Require all granted\n</Directory>");
         sb.AppendLine("DirectoryIndex index.html");
-        sb.AppendLine($"ScriptAlias /cgi-bin/ \"{CgiDir}/\"");
+        if (Options.Cgid)
+            sb.AppendLine($"ScriptAlias /cgi-bin/ \"{CgiDir}/\"");
         sb.AppendLine($"<Directory \"{CgiDir}\">\n    AllowOverride None\n    Options +ExecCGI\n    Require all granted\n</Directory>");
         return sb.ToString();
     }
@@ -195,6 +217,8 @@ public sealed class ApacheServer : IAsyncDisposable
         if (!await TestRun.WaitUntilAsync(() => ReadPid() > 0, limit))
             throw new TimeoutException($"no pid file {PidFile} after {limit}\n--- error log ---\n{ErrorLog}");
         _parentPid = ReadPid();
+        lock (Live)
+            Live.Add(this);
         if (!await TestRun.WaitForPortAsync(Port, limit))
         {
             await StopAsync();
@@ -304,6 +328,12 @@ public sealed class ApacheServer : IAsyncDisposable
         return s is not null && int.TryParse(StatusField(s, "PPid"), out var p) ? p : 0;
     }
 
+    /// <summary>True when the process has the .NET runtime (libcoreclr.so) mapped.</summary>
+    public static bool HostsRuntime(int pid) => TryRead($"/proc/{pid}/maps")?.Contains("libcoreclr.so", StringComparison.Ordinal) ?? false;
+
+    /// <summary>True when the process no longer exists (or is a zombie awaiting its parent).</summary>
+    public static bool IsGone(int pid) => !Directory.Exists($"/proc/{pid}") || IsZombie(pid);
+
     private static bool IsZombie(int pid)
     {
         var s = TryRead($"/proc/{pid}/status");
@@ -351,6 +381,9 @@ public sealed class ApacheServer : IAsyncDisposable
     }
 
     public long ErrorLogLength => ErrorLog.Length;
+
+    /// <summary>The error log lines reporting a child killed by a signal (a crash), for failure messages.</summary>
+    public string CrashLines => string.Join("\n", ErrorLog.Split('\n').Where(l => l.Contains("exit signal", StringComparison.Ordinal)).Take(5));
 
     /// <summary>Waits (bounded) until the access log has a line containing all of <paramref name="parts"/>.
     /// Apache writes the log line after the response, so a client can see the response first.</summary>

@@ -33,7 +33,7 @@ public sealed class Http : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(1), // Apache's KeepAliveTimeout is 2 s
             MaxConnectionsPerServer = 64,
         };
-        _client = new HttpClient(handler) { BaseAddress = new Uri(baseUrl), Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+        _client = new HttpClient(handler) { BaseAddress = new Uri(baseUrl), Timeout = timeout ?? TimeSpan.FromSeconds(15) };
         KeepAlive = keepAlive;
     }
 

@@ -1,0 +1,108 @@
+using AccessHooks.Host.Groups;
+using AccessHooks.Host.Logging;
+
+namespace AccessHooks.Host.Hooks;
+
+internal enum RunStatus
+{
+    Completed,
+    Faulted,
+    TimedOut,
+}
+
+/// <summary>
+/// Runs one hook on the calling (Apache worker) thread. A hook that answers synchronously costs a
+/// delegate call and nothing else; one that does not is waited for while the worker pumps log
+/// lines written by continuations on other threads, until it completes or timeout_ms passes.
+/// </summary>
+internal static class HookRunner
+{
+    /// <summary>Always releases <paramref name="generation"/>: now, or when a timed-out hook finally ends.</summary>
+    public static RunStatus Run<TResult>(HookFn<TResult> fn, HookRequest request, string arg1, string arg2, int timeoutMs,
+        CallLog log, Generation generation, out TResult? value, out Exception? error)
+    {
+        value = default;
+        error = null;
+        // Only a hook with a time limit gets a cancellable token. The source is never disposed: a
+        // script may keep the token, and without CancelAfter the source holds no timer or handle.
+        var cancellation = timeoutMs > 0 ? new CancellationTokenSource() : null;
+        ValueTask<TResult> pending;
+        try
+        {
+            pending = fn(request, arg1, arg2, cancellation?.Token ?? CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            error = e;
+            generation.Release();
+            return RunStatus.Faulted;
+        }
+
+        if (pending.IsCompletedSuccessfully)
+        {
+            value = pending.Result;
+            generation.Release();
+            return RunStatus.Completed;
+        }
+
+        var task = pending.AsTask();
+        if (!WaitPumping(task, timeoutMs, log))
+        {
+            try
+            {
+                cancellation!.Cancel();
+            }
+            catch (AggregateException)
+            {
+                // A script's cancellation callback threw; the call has timed out either way.
+            }
+            // The hook still runs on the old generation: keep it alive until the hook ends.
+            task.ContinueWith(static (finished, state) =>
+            {
+                _ = finished.Exception;
+                ((Generation)state!).Release();
+            }, generation, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return RunStatus.TimedOut;
+        }
+
+        try
+        {
+            value = task.GetAwaiter().GetResult();
+            return RunStatus.Completed;
+        }
+        catch (Exception e)
+        {
+            error = e;
+            return RunStatus.Faulted;
+        }
+        finally
+        {
+            generation.Release();
+        }
+    }
+
+    /// <returns>false on timeout.</returns>
+    private static bool WaitPumping(Task task, int timeoutMs, CallLog log)
+    {
+        var signal = log.Signal;
+        task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(signal.Set);
+        var deadline = timeoutMs > 0 ? Environment.TickCount64 + timeoutMs : long.MaxValue;
+        while (true)
+        {
+            // Reset before looking, so a completion or a log line after the look wakes the wait.
+            signal.Reset();
+            log.Pump();
+            if (task.IsCompleted)
+                return true;
+            var wait = Timeout.Infinite;
+            if (timeoutMs > 0)
+            {
+                var remaining = deadline - Environment.TickCount64;
+                if (remaining <= 0)
+                    return false;
+                wait = (int)Math.Min(remaining, int.MaxValue);
+            }
+            signal.Wait(wait);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using AccessHooks.Host.Interop;
+using AccessHooks.Host.Logging;
+
+namespace AccessHooks.Host.Hooks;
+
+/// <summary>Builds the HookRequest of a call from its ah_kv variables.</summary>
+internal static unsafe class RequestBuilder
+{
+    public static HookRequest Build(HookCall* call, string applicationGroup, CallLog log)
+    {
+        var count = call->NVars > 0 && call->Vars != null ? call->NVars : 0;
+        var variables = new KeyValuePair<string, string>[count + 1];
+        var used = 0;
+        var hasGroup = false;
+        for (var i = 0; i < count; i++)
+        {
+            var kv = call->Vars[i];
+            if (kv.Name == null)
+                continue;
+            // Native passes the same names in the same order call after call, and many values
+            // repeat: decode each once per thread.
+            var name = StringCache.GetName(i, kv.Name);
+            hasGroup |= name == HookRequest.ApplicationGroupVariable;
+            variables[used++] = new KeyValuePair<string, string>(name, StringCache.GetValue(i, kv.Value));
+        }
+        if (!hasGroup)
+            variables[used++] = new KeyValuePair<string, string>(HookRequest.ApplicationGroupVariable, applicationGroup);
+        // HookRequest drops Authorization and Proxy-Authorization whatever it is given.
+        return new HookRequest(used == variables.Length ? variables : new ArraySegment<KeyValuePair<string, string>>(variables, 0, used), log);
+    }
+}

@@ -1,0 +1,248 @@
+/*
+ * Authentication provider "dotnet" (AuthBasicProvider / AuthDigestProvider dotnet): the
+ * script's CheckPassword and GetRealmHash.
+ *
+ * Credentials that no script should ever see are refused here, before managed code runs:
+ * an empty user name (DOTNET0205), a user name with control characters (DOTNET0212),
+ * overlong credentials (DOTNET0216). The password is never logged.
+ *
+ * After a successful check the credentials are offered to mod_authn_socache
+ * (ap_authn_cache_store) as a salted $apr1$ hash, which apr_password_validate verifies, so
+ * "AuthBasicProvider socache dotnet" with "AuthnCacheProvideFor dotnet" skips the script for
+ * users seen recently. A user renamed by GrantedAs is not cached: the cache would grant the
+ * original name. The $apr1$ hash costs about 250 us (1000 MD5 rounds), several times a
+ * cheap hook, so it is only computed when the configuration names dotnet in an
+ * AuthnCacheProvideFor directive (found by walking the configuration tree at start-up;
+ * such a directive in .htaccess is not seen and so does not enable caching).
+ */
+#include <string.h>
+#include "httpd.h"
+#include "apr_strings.h"
+#include "apr_md5.h"
+#include "apr_lib.h"
+#include "apr_general.h"
+#include "apr_optional.h"
+#include "mod_auth.h"
+#include "http_request.h"
+#include "util_cfgtree.h"
+#include "mod_dotnet.h"
+#include "dotnet_call.h"
+#include "dotnet_log.h"
+
+APLOG_USE_MODULE(dotnet);
+
+#define DOTNET_MAX_USER_LEN      256
+#define DOTNET_MAX_PASSWORD_LEN  4096
+#define DOTNET_MAX_REALM_LEN     1024
+
+static APR_OPTIONAL_FN_TYPE(ap_authn_cache_store) *authn_cache_store;
+static int cache_configured;   /* some AuthnCacheProvideFor names dotnet */
+
+void dotnet_authn_retrieve_optional_fns(void)
+{
+    authn_cache_store = APR_RETRIEVE_OPTIONAL_FN(ap_authn_cache_store);
+}
+
+static int names_dotnet(apr_pool_t *p, const char *args)
+{
+    const char *w;
+
+    while (*args && (w = ap_getword_conf(p, &args)) && *w) {
+        if (strcmp(w, "dotnet") == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int tree_caches_dotnet(apr_pool_t *p, const ap_directive_t *d)
+{
+    for (; d; d = d->next) {
+        if ((strcasecmp(d->directive, "AuthnCacheProvideFor") == 0 && d->args && names_dotnet(p, d->args))
+            || tree_caches_dotnet(p, d->first_child)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void dotnet_authn_post_config(apr_pool_t *ptemp)
+{
+    cache_configured = tree_caches_dotnet(ptemp, ap_conftree);
+}
+
+/* 1 when the user name (and the password or realm) may be handed to a script. */
+static int credentials_acceptable(request_rec *r, const char *user, const char *secret,
+                                  size_t secret_max)
+{
+    if (user == NULL || *user == '\0') {
+        DOTNET_RLOG(APLOG_WARNING, 0, r, DOTNET_EMPTY_USER,
+                    "empty user name refused for %s", r->uri);
+        return 0;
+    }
+    if (strlen(user) > DOTNET_MAX_USER_LEN || (secret && strlen(secret) > secret_max)) {
+        DOTNET_RLOG(APLOG_WARNING, 0, r, DOTNET_CREDENTIALS_TOO_LONG,
+                    "user name or password longer than %d / %d bytes refused for %s",
+                    DOTNET_MAX_USER_LEN, (int)secret_max, r->uri);
+        return 0;
+    }
+    if (!dotnet_user_name_is_clean(user)) {
+        /* The name itself is not logged: it is what carries the control characters. */
+        DOTNET_RLOG(APLOG_WARNING, 0, r, DOTNET_BAD_USER_NAME,
+                    "user name with control characters refused for %s", r->uri);
+        return 0;
+    }
+    return 1;
+}
+
+static const dotnet_script *user_script(request_rec *r, const char *what)
+{
+    const dotnet_script *script = dotnet_dir_config(r)->auth_user;
+
+    if (script == NULL) {
+        DOTNET_RLOG(APLOG_ERR, 0, r, DOTNET_CONFIG_NO_SCRIPT,
+                    "%s dotnet is used for %s but no DotNetAuthUserScript applies there",
+                    what, r->uri);
+    }
+    return script;
+}
+
+/* A salted hash of the password that apr_password_validate accepts: $apr1$salt$hash. */
+static const char *salted_hash(request_rec *r, const char *password)
+{
+    static const char itoa64[] = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    unsigned char random[8];
+    char salt[9];
+    char *out = apr_palloc(r->pool, 120);
+    int i;
+
+    if (apr_generate_random_bytes(random, sizeof(random)) != APR_SUCCESS) {
+        return NULL;
+    }
+    for (i = 0; i < 8; i++) {
+        salt[i] = itoa64[random[i] & 0x3f];
+    }
+    salt[8] = '\0';
+    if (apr_md5_encode(password, salt, out, 120) != APR_SUCCESS) {
+        return NULL;
+    }
+    return out;
+}
+
+static authn_status dotnet_check_password(request_rec *r, const char *user, const char *password)
+{
+    const dotnet_script *script = user_script(r, "AuthBasicProvider");
+    dotnet_call c;
+    const char *granted_as;
+    int32_t rc;
+
+    if (script == NULL) {
+        return AUTH_GENERAL_ERROR;
+    }
+    if (!credentials_acceptable(r, user, password ? password : "", DOTNET_MAX_PASSWORD_LEN)) {
+        return AUTH_DENIED;
+    }
+    if (dotnet_call_begin(&c, r, script) != OK) {
+        return AUTH_GENERAL_ERROR;
+    }
+    rc = c.host->check_password(&c.call, user, password ? password : "", &c.result);
+    granted_as = dotnet_call_finish(&c, rc);
+    if (!c.ok) {
+        return AUTH_GENERAL_ERROR;
+    }
+
+    switch (c.result.outcome) {
+    case AH_AUTH_GRANTED:
+        if (granted_as && *granted_as) {
+            if (strlen(granted_as) > DOTNET_MAX_USER_LEN || !dotnet_user_name_is_clean(granted_as)) {
+                DOTNET_RLOG(APLOG_ERR, 0, r, DOTNET_INVALID_RESULT,
+                            "%s: CheckPassword granted access as a user name that is too long or "
+                            "contains control characters", script->path);
+                return AUTH_GENERAL_ERROR;
+            }
+            /* mod_auth_basic set r->user to the name sent; this is what REMOTE_USER and %u show. */
+            r->user = (char *)granted_as;
+        }
+        else if (authn_cache_store && cache_configured && password) {
+            const char *hash = salted_hash(r, password);
+            if (hash) {
+                authn_cache_store(r, "dotnet", user, NULL, hash);
+            }
+        }
+        return AUTH_GRANTED;
+    case AH_AUTH_DENIED:
+        return AUTH_DENIED;
+    case AH_AUTH_NOT_FOUND:
+        return AUTH_USER_NOT_FOUND;
+    default:
+        DOTNET_RLOG(APLOG_ERR, 0, r, DOTNET_INVALID_RESULT,
+                    "%s: the host returned unknown outcome %d for CheckPassword", script->path,
+                    (int)c.result.outcome);
+        return AUTH_GENERAL_ERROR;
+    }
+}
+
+static int is_md5_hex(const char *s)
+{
+    int i;
+
+    for (i = 0; i < 32; i++) {
+        if (!apr_isxdigit(s[i])) {
+            return 0;
+        }
+    }
+    return s[32] == '\0';
+}
+
+static authn_status dotnet_get_realm_hash(request_rec *r, const char *user, const char *realm,
+                                          char **rethash)
+{
+    const dotnet_script *script = user_script(r, "AuthDigestProvider");
+    dotnet_call c;
+    const char *hash;
+    int32_t rc;
+    int i;
+
+    if (script == NULL) {
+        return AUTH_GENERAL_ERROR;
+    }
+    if (!credentials_acceptable(r, user, realm ? realm : "", DOTNET_MAX_REALM_LEN)) {
+        return AUTH_DENIED;
+    }
+    if (dotnet_call_begin(&c, r, script) != OK) {
+        return AUTH_GENERAL_ERROR;
+    }
+    rc = c.host->get_realm_hash(&c.call, user, realm ? realm : "", &c.result);
+    hash = dotnet_call_finish(&c, rc);
+    if (!c.ok) {
+        return AUTH_GENERAL_ERROR;
+    }
+    if (hash == NULL) {
+        return c.result.outcome == AH_AUTH_DENIED ? AUTH_DENIED : AUTH_USER_NOT_FOUND;
+    }
+    if (!is_md5_hex(hash)) {
+        DOTNET_RLOG(APLOG_ERR, 0, r, DOTNET_INVALID_RESULT,
+                    "%s: GetRealmHash must return 32 hexadecimal characters (MD5 of "
+                    "user:realm:password) or null", script->path);
+        return AUTH_GENERAL_ERROR;
+    }
+    *rethash = apr_pstrdup(r->pool, hash);
+    for (i = 0; i < 32; i++) {
+        (*rethash)[i] = (char)apr_tolower((*rethash)[i]);
+    }
+    if (authn_cache_store) {
+        authn_cache_store(r, "dotnet", user, realm, *rethash);
+    }
+    return AUTH_USER_FOUND;
+}
+
+static const authn_provider dotnet_authn_provider = {
+    &dotnet_check_password,
+    &dotnet_get_realm_hash,
+};
+
+void dotnet_authn_register(apr_pool_t *p)
+{
+    ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP, "dotnet", AUTHN_PROVIDER_VERSION,
+                              &dotnet_authn_provider, AP_AUTH_INTERNAL_PER_CONF);
+}

@@ -1,0 +1,38 @@
+/*
+ * One call into the managed host for a hook: shared by authn, authz and access.
+ *
+ *   dotnet_call c;
+ *   if ((status = dotnet_call_begin(&c, r, script)) != OK) return <500>;
+ *   rc = c.host->check_password(&c.call, user, password, &c.result);
+ *   text = dotnet_call_finish(&c, rc);       // copies result.text into r->pool, frees it
+ *   if (!c.ok) return <500>;                 // c.result.error_code says why (host logged it)
+ */
+#ifndef DOTNET_CALL_H
+#define DOTNET_CALL_H
+
+#include "httpd.h"
+#include "dotnet_bridge.h"
+#include "dotnet_config.h"
+
+typedef struct {
+    request_rec *r;
+    const ah_host_exports *host;
+    ah_hook_call call;
+    ah_hook_result result;
+    int ok;                    /* set by dotnet_call_finish: the call returned AH_CALL_OK */
+} dotnet_call;
+
+/* OK, or HTTP_INTERNAL_SERVER_ERROR when the runtime is not available (already logged). */
+int dotnet_call_begin(dotnet_call *c, request_rec *r, const dotnet_script *script);
+
+/* After the call: restores signal handlers if needed, maps errors, returns result.text copied
+   into r->pool (NULL if none) and frees the host's copy. */
+const char *dotnet_call_finish(dotnet_call *c, int32_t rc);
+
+/* Whether a user name is acceptable to pass to a script: no byte below 0x20 and no DEL. */
+int dotnet_user_name_is_clean(const char *user);
+
+/* dotnet_request_vars.c: the variables a hook sees, built into r->pool. */
+const ah_kv *dotnet_request_vars(request_rec *r, const char *application_group, int32_t *count);
+
+#endif /* DOTNET_CALL_H */

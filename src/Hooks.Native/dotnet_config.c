@@ -1,0 +1,379 @@
+/*
+ * Directives and configuration records (see dotnet_config.h for where each setting lives).
+ *
+ * Every directive takes its arguments as argv and checks count, value and context itself,
+ * so each configuration error starts with a catalogue code (DOTNET0300 bad argument,
+ * DOTNET0301 not allowed here) and names the directive; Apache adds file and line for the
+ * main configuration. For that reason the directives are registered with wider override
+ * masks than they accept, and the context check below decides.
+ */
+#include <string.h>
+#include <stdlib.h>
+#include <errno.h>
+#include "httpd.h"
+#include "apr_strings.h"
+#include "apr_file_info.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_main.h"
+#include "dotnet_config.h"
+#include "dotnet_log.h"
+
+/* Where a directive may appear. */
+typedef enum {
+    CTX_MAIN_SERVER,     /* main server configuration, outside any section */
+    CTX_SERVER_DIR,      /* server, virtual host, <Directory>/<Location>/<Files>; not .htaccess */
+    CTX_SCRIPT           /* <Directory>/<Location>/<Files>, .htaccess, <AuthnProviderAlias> */
+} dotnet_context;
+
+/* Wider than accepted on purpose (see the top of the file). */
+#define DOTNET_ANYWHERE (RSRC_CONF | ACCESS_CONF | OR_ALL)
+
+static int in_htaccess(const cmd_parms *cmd)
+{
+    /* .htaccess directives run with only the AllowOverride bits; every section of the main
+       configuration (including <AuthnProviderAlias>) adds ACCESS_CONF or RSRC_CONF. */
+    return (cmd->override & (ACCESS_CONF | RSRC_CONF)) == 0;
+}
+
+/* Where the directive being processed was written. The directive's own record, not
+   cmd->config_file: .htaccess files are read completely before their directives run, so the
+   file's line counter is at its end by then. */
+static const char *directive_file(const cmd_parms *cmd)
+{
+    if (cmd->directive && cmd->directive->filename) {
+        return cmd->directive->filename;
+    }
+    return cmd->config_file ? cmd->config_file->name : "?";
+}
+
+static int directive_line(const cmd_parms *cmd)
+{
+    if (cmd->directive) {
+        return cmd->directive->line_num;
+    }
+    return cmd->config_file ? cmd->config_file->line_number : 0;
+}
+
+static const char *check_context(cmd_parms *cmd, dotnet_context where)
+{
+    const char *name = cmd->cmd->name;
+    const char *err;
+
+    switch (where) {
+    case CTX_MAIN_SERVER:
+        if (in_htaccess(cmd)) {
+            return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_NOT_ALLOWED,
+                                  "%s is not allowed in .htaccess files (%s:%d); set it in the "
+                                  "main server configuration", name,
+                                  directive_file(cmd), directive_line(cmd));
+        }
+        err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+        if (err) {
+            return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_NOT_ALLOWED,
+                                  "%s is a main server setting: %s", name, err);
+        }
+        return NULL;
+    case CTX_SERVER_DIR:
+        if (in_htaccess(cmd)) {
+            return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_NOT_ALLOWED,
+                                  "%s is not allowed in .htaccess files (%s:%d); set it in the "
+                                  "server configuration", name,
+                                  directive_file(cmd), directive_line(cmd));
+        }
+        return NULL;
+    case CTX_SCRIPT:
+    default:
+        /* Server or virtual host level, outside any section: a script there would apply to
+           nothing (Apache's auth configuration is per directory). <AuthnProviderAlias> runs
+           its contents with ACCESS_CONF and no RSRC_CONF, so it passes. */
+        if (cmd->path == NULL && (cmd->override & RSRC_CONF)) {
+            return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_NOT_ALLOWED,
+                                  "%s is not allowed at server or virtual host level; use it in "
+                                  "<Directory>, <Location>, <Files>, <AuthnProviderAlias> or .htaccess",
+                                  name);
+        }
+        return NULL;
+    }
+}
+
+static const char *check_argc(cmd_parms *cmd, int argc, int min, int max, const char *syntax)
+{
+    if (argc < min || argc > max) {
+        return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT, "%s takes %s: %s %s",
+                              cmd->cmd->name, min == max ? "exactly one argument" :
+                              "one or two arguments", cmd->cmd->name, syntax);
+    }
+    return NULL;
+}
+
+static const char *parse_on_off(cmd_parms *cmd, const char *arg, int *out)
+{
+    if (strcasecmp(arg, "On") == 0) {
+        *out = 1;
+    }
+    else if (strcasecmp(arg, "Off") == 0) {
+        *out = 0;
+    }
+    else {
+        return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT, "%s must be On or Off, not '%s'",
+                              cmd->cmd->name, arg);
+    }
+    return NULL;
+}
+
+/* DotNetAuthUserScript / DotNetAuthGroupScript / DotNetAccessScript path [application-group=G] */
+static const char *set_script(cmd_parms *cmd, void *mconfig, int argc, char *const argv[])
+{
+    dotnet_dir_cfg *d = mconfig;
+    dotnet_script *script;
+    const char *err;
+    const char *path;
+    int i;
+
+    if ((err = check_context(cmd, CTX_SCRIPT)) != NULL
+        || (err = check_argc(cmd, argc, 1, 2, "path [application-group=name]")) != NULL) {
+        return err;
+    }
+    if (argv[0][0] == '\0') {
+        return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT, "%s: the script path is empty",
+                              cmd->cmd->name);
+    }
+
+    if (in_htaccess(cmd)) {
+        /* In .htaccess a relative path means next to the .htaccess file. Its directory comes
+           from the file name: inside <If>, cmd->path is "*If", not the directory. */
+        const char *file = directive_file(cmd);
+        const char *slash = strrchr(file, '/');
+        char *merged = NULL;
+        if (slash == NULL
+            || apr_filepath_merge(&merged, apr_pstrmemdup(cmd->temp_pool, file, (apr_size_t)(slash - file + 1)),
+                                  argv[0], APR_FILEPATH_NOTRELATIVE, cmd->pool) != APR_SUCCESS) {
+            merged = NULL;
+        }
+        path = merged;
+    }
+    else {
+        path = ap_server_root_relative(cmd->pool, argv[0]);
+    }
+    if (path == NULL) {
+        return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT, "%s: invalid script path '%s'",
+                              cmd->cmd->name, argv[0]);
+    }
+
+    script = apr_pcalloc(cmd->pool, sizeof(*script));
+    script->path = path;
+    script->group.kind = DOTNET_GROUP_GLOBAL;
+
+    for (i = 1; i < argc; i++) {
+        static const char opt[] = "application-group=";
+        if (strncmp(argv[i], opt, sizeof(opt) - 1) == 0) {
+            err = dotnet_app_group_parse(cmd->pool, argv[i] + sizeof(opt) - 1, &script->group);
+            if (err) {
+                return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT, "%s: %s", cmd->cmd->name, err);
+            }
+        }
+        else {
+            return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT,
+                                  "%s: unknown option '%s' (the only option is application-group=)",
+                                  cmd->cmd->name, argv[i]);
+        }
+    }
+
+    /* cmd->info is the offset of the field this directive sets. */
+    *(const dotnet_script **)((char *)d + (size_t)cmd->info) = script;
+    return NULL;
+}
+
+/* DotNetPassAuthorization / DotNetScriptReloading: On|Off in server, vhost or directory. */
+static const char *set_dir_flag(cmd_parms *cmd, void *mconfig, int argc, char *const argv[])
+{
+    const char *err;
+
+    if ((err = check_context(cmd, CTX_SERVER_DIR)) != NULL
+        || (err = check_argc(cmd, argc, 1, 1, "On|Off")) != NULL) {
+        return err;
+    }
+    return parse_on_off(cmd, argv[0], (int *)((char *)mconfig + (size_t)cmd->info));
+}
+
+static const char *set_hook_timeout(cmd_parms *cmd, void *mconfig, int argc, char *const argv[])
+{
+    dotnet_dir_cfg *d = mconfig;
+    const char *err;
+    char *end;
+    long value;
+
+    if ((err = check_context(cmd, CTX_SERVER_DIR)) != NULL
+        || (err = check_argc(cmd, argc, 1, 1, "seconds")) != NULL) {
+        return err;
+    }
+    errno = 0;
+    value = strtol(argv[0], &end, 10);
+    if (errno || end == argv[0] || *end != '\0' || value < 0 || value > DOTNET_MAX_HOOK_TIMEOUT) {
+        return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT,
+                              "%s must be a whole number of seconds from 0 (no limit) to %d, not '%s'",
+                              cmd->cmd->name, DOTNET_MAX_HOOK_TIMEOUT, argv[0]);
+    }
+    d->hook_timeout = (int)value;
+    return NULL;
+}
+
+static const char *set_application_group(cmd_parms *cmd, void *mconfig, int argc, char *const argv[])
+{
+    dotnet_dir_cfg *d = mconfig;
+    const char *err;
+
+    if ((err = check_context(cmd, CTX_SERVER_DIR)) != NULL
+        || (err = check_argc(cmd, argc, 1, 1, "name|%{GLOBAL}|%{SERVER}|%{RESOURCE}|%{ENV:variable}")) != NULL) {
+        return err;
+    }
+    err = dotnet_app_group_parse(cmd->pool, argv[0], &d->application_group_parsed);
+    if (err) {
+        return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT, "%s: %s", cmd->cmd->name, err);
+    }
+    d->application_group = argv[0];
+    return NULL;
+}
+
+static dotnet_server_cfg *server_cfg(cmd_parms *cmd)
+{
+    return ap_get_module_config(cmd->server->module_config, &dotnet_module);
+}
+
+static const char *set_restrict_stdout(cmd_parms *cmd, void *mconfig, int argc, char *const argv[])
+{
+    const char *err;
+
+    (void)mconfig;
+    if ((err = check_context(cmd, CTX_MAIN_SERVER)) != NULL
+        || (err = check_argc(cmd, argc, 1, 1, "On|Off")) != NULL) {
+        return err;
+    }
+    return parse_on_off(cmd, argv[0], &server_cfg(cmd)->restrict_stdout);
+}
+
+/* DotNetRuntimeRoot / DotNetScriptCache: a directory, relative to ServerRoot. */
+static const char *set_server_path(cmd_parms *cmd, void *mconfig, int argc, char *const argv[])
+{
+    dotnet_server_cfg *s = server_cfg(cmd);
+    const char *err;
+    const char *path;
+
+    (void)mconfig;
+    if ((err = check_context(cmd, CTX_MAIN_SERVER)) != NULL
+        || (err = check_argc(cmd, argc, 1, 1, "directory")) != NULL) {
+        return err;
+    }
+    path = argv[0][0] ? ap_server_root_relative(cmd->pool, argv[0]) : NULL;
+    if (path == NULL) {
+        return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT, "%s: invalid path '%s'",
+                              cmd->cmd->name, argv[0]);
+    }
+    if (cmd->info == (void *)0) {
+        /* The runtime root must exist now: a typo is better reported by configtest than by
+           every child on its first request. The cache directory is created in post_config. */
+        apr_finfo_t finfo;
+        if (apr_stat(&finfo, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
+            || finfo.filetype != APR_DIR) {
+            return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT, "%s: '%s' is not a directory",
+                                  cmd->cmd->name, path);
+        }
+        s->runtime_root = path;
+    }
+    else {
+        s->script_cache = path;
+    }
+    return NULL;
+}
+
+#define DIR_FIELD(f) ((void *)APR_OFFSETOF(dotnet_dir_cfg, f))
+
+const command_rec dotnet_directives[] = {
+    AP_INIT_TAKE_ARGV("DotNetAuthUserScript", set_script, DIR_FIELD(auth_user), DOTNET_ANYWHERE,
+                      "path [application-group=G]: C# script providing CheckPassword / GetRealmHash "
+                      "for AuthBasicProvider / AuthDigestProvider dotnet"),
+    AP_INIT_TAKE_ARGV("DotNetAuthGroupScript", set_script, DIR_FIELD(auth_group), DOTNET_ANYWHERE,
+                      "path [application-group=G]: C# script providing GroupsForUser for "
+                      "Require dotnet-group"),
+    AP_INIT_TAKE_ARGV("DotNetAccessScript", set_script, DIR_FIELD(access), DOTNET_ANYWHERE,
+                      "path [application-group=G]: C# script providing AllowAccess"),
+    AP_INIT_TAKE_ARGV("DotNetPassAuthorization", set_dir_flag, DIR_FIELD(pass_authorization),
+                      DOTNET_ANYWHERE, "On|Off: whether applications see the Authorization header"),
+    AP_INIT_TAKE_ARGV("DotNetScriptReloading", set_dir_flag, DIR_FIELD(script_reloading),
+                      DOTNET_ANYWHERE, "On|Off: reload a script when its file changes"),
+    AP_INIT_TAKE_ARGV("DotNetHookTimeout", set_hook_timeout, NULL, DOTNET_ANYWHERE,
+                      "seconds: cancel a hook that takes longer (500); 0 = no limit"),
+    AP_INIT_TAKE_ARGV("DotNetApplicationGroup", set_application_group, NULL, DOTNET_ANYWHERE,
+                      "name|%{GLOBAL}|%{SERVER}|%{RESOURCE}|%{ENV:variable}: application group for apps"),
+    AP_INIT_TAKE_ARGV("DotNetRestrictStdout", set_restrict_stdout, NULL, DOTNET_ANYWHERE,
+                      "On|Off: On makes writing to Console.Out throw"),
+    AP_INIT_TAKE_ARGV("DotNetRuntimeRoot", set_server_path, (void *)0, DOTNET_ANYWHERE,
+                      "directory: the .NET installation to use"),
+    AP_INIT_TAKE_ARGV("DotNetScriptCache", set_server_path, (void *)1, DOTNET_ANYWHERE,
+                      "directory: where compiled scripts are cached"),
+    { NULL }
+};
+
+void *dotnet_create_dir_config(apr_pool_t *p, char *dir)
+{
+    dotnet_dir_cfg *d = apr_pcalloc(p, sizeof(*d));
+
+    (void)dir;
+    d->pass_authorization = DOTNET_UNSET;
+    d->script_reloading = DOTNET_UNSET;
+    d->hook_timeout = DOTNET_UNSET;
+    return d;
+}
+
+void *dotnet_merge_dir_config(apr_pool_t *p, void *base_, void *add_)
+{
+    const dotnet_dir_cfg *base = base_, *add = add_;
+    dotnet_dir_cfg *d = apr_palloc(p, sizeof(*d));
+
+    d->auth_user = add->auth_user ? add->auth_user : base->auth_user;
+    d->auth_group = add->auth_group ? add->auth_group : base->auth_group;
+    d->access = add->access ? add->access : base->access;
+    d->pass_authorization = add->pass_authorization != DOTNET_UNSET
+                            ? add->pass_authorization : base->pass_authorization;
+    d->script_reloading = add->script_reloading != DOTNET_UNSET
+                          ? add->script_reloading : base->script_reloading;
+    d->hook_timeout = add->hook_timeout != DOTNET_UNSET ? add->hook_timeout : base->hook_timeout;
+    if (add->application_group) {
+        d->application_group = add->application_group;
+        d->application_group_parsed = add->application_group_parsed;
+    }
+    else {
+        d->application_group = base->application_group;
+        d->application_group_parsed = base->application_group_parsed;
+    }
+    return d;
+}
+
+void *dotnet_create_server_config(apr_pool_t *p, server_rec *s)
+{
+    dotnet_server_cfg *c = apr_pcalloc(p, sizeof(*c));
+
+    (void)s;
+    c->restrict_stdout = DOTNET_UNSET;
+    return c;
+}
+
+void *dotnet_merge_server_config(apr_pool_t *p, void *base_, void *add_)
+{
+    const dotnet_server_cfg *base = base_, *add = add_;
+    dotnet_server_cfg *c = apr_palloc(p, sizeof(*c));
+
+    /* The settings are main-server only; a virtual host simply inherits them. */
+    c->runtime_root = add->runtime_root ? add->runtime_root : base->runtime_root;
+    c->script_cache = add->script_cache ? add->script_cache : base->script_cache;
+    c->restrict_stdout = add->restrict_stdout != DOTNET_UNSET ? add->restrict_stdout
+                                                              : base->restrict_stdout;
+    c->script_cache_effective = base->script_cache_effective;
+    return c;
+}
+
+const dotnet_server_cfg *dotnet_main_server_config(void)
+{
+    return ap_get_module_config(ap_server_conf->module_config, &dotnet_module);
+}

@@ -1,0 +1,68 @@
+/*
+ * Configuration: the directives, and the per-server / per-directory records they fill.
+ *
+ * Settings valid in both server and directory context (DotNetPassAuthorization,
+ * DotNetScriptReloading, DotNetHookTimeout, DotNetApplicationGroup) live in the
+ * per-directory record only: at server level Apache hands the handler the server's default
+ * directory record, which every request's r->per_dir_config is merged from. The hooks
+ * therefore read one record, r->per_dir_config, which also makes <AuthnProviderAlias>
+ * work (mod_authn_core merges the alias section into r->per_dir_config around the call).
+ * Settings that concern the runtime of the whole process (DotNetRuntimeRoot,
+ * DotNetScriptCache, DotNetRestrictStdout) are main-server only.
+ */
+#ifndef DOTNET_CONFIG_H
+#define DOTNET_CONFIG_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "mod_dotnet.h"
+#include "dotnet_app_group.h"
+
+#define DOTNET_UNSET (-1)
+
+#define DOTNET_DEFAULT_HOOK_TIMEOUT 30            /* seconds */
+#define DOTNET_MAX_HOOK_TIMEOUT     (24 * 3600)   /* a day: more is a typo */
+#define DOTNET_CACHE_DIR_NAME       "dotnet-cache"
+
+/* One DotNetAuthUserScript / DotNetAuthGroupScript / DotNetAccessScript. */
+typedef struct {
+    const char *path;          /* absolute */
+    dotnet_app_group group;    /* application-group=, default %{GLOBAL} */
+} dotnet_script;
+
+typedef struct {
+    const dotnet_script *auth_user;
+    const dotnet_script *auth_group;
+    const dotnet_script *access;
+    int pass_authorization;    /* DOTNET_UNSET, 0, 1: for the gateway */
+    int script_reloading;      /* DOTNET_UNSET, 0, 1 */
+    int hook_timeout;          /* seconds, DOTNET_UNSET; 0 = no limit */
+    const char *application_group;  /* DotNetApplicationGroup as written, for the gateway */
+    dotnet_app_group application_group_parsed;
+} dotnet_dir_cfg;
+
+typedef struct {
+    const char *runtime_root;  /* DotNetRuntimeRoot, NULL = what nethost finds */
+    const char *script_cache;  /* DotNetScriptCache as configured (absolute), NULL = default */
+    int restrict_stdout;       /* DOTNET_UNSET, 0, 1 */
+    /* Set by post_config in the parent and inherited by the children: the cache directory to
+       pass to the host, NULL when it could not be made usable (DOTNET0213 logged). */
+    const char *script_cache_effective;
+} dotnet_server_cfg;
+
+extern const command_rec dotnet_directives[];
+
+void *dotnet_create_dir_config(apr_pool_t *p, char *dir);
+void *dotnet_merge_dir_config(apr_pool_t *p, void *base, void *add);
+void *dotnet_create_server_config(apr_pool_t *p, server_rec *s);
+void *dotnet_merge_server_config(apr_pool_t *p, void *base, void *add);
+
+static APR_INLINE const dotnet_dir_cfg *dotnet_dir_config(const request_rec *r)
+{
+    return (const dotnet_dir_cfg *)ap_get_module_config(r->per_dir_config, &dotnet_module);
+}
+
+/* The main server's record: runtime settings are per process, not per virtual host. */
+const dotnet_server_cfg *dotnet_main_server_config(void);
+
+#endif /* DOTNET_CONFIG_H */

@@ -1,0 +1,319 @@
+/*
+ * Starting the .NET runtime inside an Apache child, following docs/internals.md:
+ *
+ *   nethost finds hostfxr (DotNetRuntimeRoot if set) -> hostfxr_initialize_for_dotnet_command_line
+ *   with AccessHooks.Host.dll as the "app" (so the host, providers and Roslyn load in the default
+ *   context with the host's deps.json and runtimeconfig) -> hdt_get_function_pointer for
+ *   NativeEntryPoints.Initialize -> Initialize fills ah_host_exports.
+ *
+ * The start happens on first use, on whatever thread needs it, under a mutex; never in the
+ * parent (a process that forks after CoreCLR started crashes). Around the start:
+ *   - Apache's handlers for the signals it controls children with are saved and restored:
+ *     CoreCLR installs its own (with SA_RESTART), and the event MPM then loses its wake-up
+ *     and children hang at MaxConnectionsPerChild;
+ *   - those signals are blocked while the runtime creates its threads, so the threads inherit
+ *     the block and a stop signal is always handled by an Apache thread;
+ *   - SIGRTMIN is unblocked: CoreCLR suspends threads for GC with it.
+ * A failed start is logged once; the process then answers 500 for every hook.
+ */
+#include <dlfcn.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "httpd.h"
+#include "apr_strings.h"
+#include "http_main.h"
+#include "nethost.h"
+#include "hostfxr.h"
+#include "coreclr_delegates.h"
+#include "mod_dotnet.h"
+#include "dotnet_config.h"
+#include "dotnet_runtime.h"
+#include "dotnet_child_exit.h"
+#include "dotnet_log.h"
+
+APLOG_USE_MODULE(dotnet);
+
+/* Implemented in dotnet_call.c: the ah_log_fn handed to the host. */
+void dotnet_log_from_host(void *ctx, int32_t level, int32_t code, const char *message);
+
+enum { RT_NOT_STARTED = 0, RT_STARTED = 1, RT_FAILED = 2 };
+
+static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+static int state = RT_NOT_STARTED;          /* read without the lock with acquire semantics */
+static ah_host_exports exports;
+static __thread int thread_prepared;
+
+/* The signals Apache controls its children with. */
+static const int guarded_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGWINCH };
+#define N_GUARDED (sizeof(guarded_signals) / sizeof(guarded_signals[0]))
+static struct sigaction apache_actions[N_GUARDED];  /* what must stay installed */
+
+int dotnet_runtime_started(void)
+{
+    return __atomic_load_n(&state, __ATOMIC_ACQUIRE) == RT_STARTED;
+}
+
+void dotnet_thread_prepare(void)
+{
+    if (!thread_prepared) {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGRTMIN);
+        pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+        thread_prepared = 1;
+    }
+}
+
+static void save_apache_actions(void)
+{
+    size_t i;
+    for (i = 0; i < N_GUARDED; i++) {
+        sigaction(guarded_signals[i], NULL, &apache_actions[i]);
+    }
+}
+
+static void restore_apache_actions(void)
+{
+    size_t i;
+    for (i = 0; i < N_GUARDED; i++) {
+        sigaction(guarded_signals[i], &apache_actions[i], NULL);
+    }
+}
+
+void dotnet_signals_guard(void)
+{
+    struct sigaction current;
+
+    /* SIGTERM and SIGINT are always among what the runtime's signal handling installs, so
+       they tell whether it has run since the last check. */
+    if ((sigaction(SIGTERM, NULL, &current) == 0
+         && current.sa_handler != apache_actions[0].sa_handler)
+        || (sigaction(SIGINT, NULL, &current) == 0
+            && current.sa_handler != apache_actions[1].sa_handler)) {
+        restore_apache_actions();
+    }
+}
+
+/* hostfxr reports why it cannot start (missing framework, bad runtimeconfig) through this. */
+static void HOSTFXR_CALLTYPE hostfxr_error_writer(const char_t *message)
+{
+    DOTNET_SLOG(APLOG_ERR, 0, ap_server_conf, DOTNET_RUNTIME_START_FAILED, "hostfxr: %s", message);
+}
+
+/* <directory of mod_dotnet.so>/mod_dotnet/AccessHooks.Host.dll */
+static const char *host_assembly_path(apr_pool_t *p)
+{
+    Dl_info info;
+    const char *slash;
+
+    if (dladdr((void *)&dotnet_module, &info) == 0 || info.dli_fname == NULL) {
+        return NULL;
+    }
+    slash = strrchr(info.dli_fname, '/');
+    if (slash == NULL) {
+        return apr_pstrcat(p, "mod_dotnet/", AH_HOST_ASSEMBLY, NULL);
+    }
+    return apr_pstrcat(p, apr_pstrmemdup(p, info.dli_fname, (apr_size_t)(slash - info.dli_fname)),
+                       "/mod_dotnet/", AH_HOST_ASSEMBLY, NULL);
+}
+
+/* .../host/fxr/<version>/libhostfxr.so -> ... : the dotnet root hostfxr belongs to. */
+static const char *root_of_hostfxr(apr_pool_t *p, const char *fxr)
+{
+    char *root = apr_pstrdup(p, fxr);
+    int up;
+
+    for (up = 0; up < 4; up++) {
+        char *slash = strrchr(root, '/');
+        if (slash == NULL || slash == root) {
+            return NULL;
+        }
+        *slash = '\0';
+    }
+    return root;
+}
+
+/* Returns 0 or the catalogue code of the failure (already logged). */
+static int start_runtime(apr_pool_t *p, server_rec *s)
+{
+    const dotnet_server_cfg *cfg = dotnet_main_server_config();
+    const char *host_dll = host_assembly_path(p);
+    char fxr_path[PATH_MAX];
+    size_t fxr_size = sizeof(fxr_path);
+    struct get_hostfxr_parameters nethost_params;
+    struct hostfxr_initialize_parameters init_params;
+    hostfxr_initialize_for_dotnet_command_line_fn fxr_init;
+    hostfxr_get_runtime_delegate_fn fxr_get_delegate;
+    hostfxr_set_error_writer_fn fxr_set_error_writer;
+    hostfxr_close_fn fxr_close;
+    hostfxr_handle handle = NULL;
+    get_function_pointer_fn get_function_pointer = NULL;
+    ah_host_init_fn host_init = NULL;
+    static ah_host_config host_config;
+    const char *argv[1];
+    void *lib;
+    int rc;
+
+    if (host_dll == NULL || access(host_dll, R_OK) != 0) {
+        DOTNET_SLOG(APLOG_ERR, 0, s, DOTNET_HOST_NOT_FOUND,
+                    "the managed host %s was not found or is not readable; install it beside "
+                    "mod_dotnet.so (make install)", host_dll ? host_dll : AH_HOST_ASSEMBLY);
+        return DOTNET_HOST_NOT_FOUND;
+    }
+
+    memset(&nethost_params, 0, sizeof(nethost_params));
+    nethost_params.size = sizeof(nethost_params);
+    nethost_params.assembly_path = host_dll;
+    nethost_params.dotnet_root = cfg->runtime_root;
+    rc = get_hostfxr_path(fxr_path, &fxr_size, &nethost_params);
+    if (rc != 0) {
+        DOTNET_SLOG(APLOG_ERR, 0, s, DOTNET_RUNTIME_NOT_FOUND,
+                    "the .NET runtime (hostfxr) was not found%s%s (nethost error 0x%x); install "
+                    "the ASP.NET Core runtime or set DotNetRuntimeRoot",
+                    cfg->runtime_root ? " under " : "", cfg->runtime_root ? cfg->runtime_root : "",
+                    (unsigned)rc);
+        return DOTNET_RUNTIME_NOT_FOUND;
+    }
+
+    /* RTLD_LOCAL: nothing of hostfxr should satisfy symbols of other modules. Never closed. */
+    lib = dlopen(fxr_path, RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL) {
+        DOTNET_SLOG(APLOG_ERR, 0, s, DOTNET_RUNTIME_NOT_FOUND, "cannot load %s: %s", fxr_path, dlerror());
+        return DOTNET_RUNTIME_NOT_FOUND;
+    }
+    fxr_init = (hostfxr_initialize_for_dotnet_command_line_fn)
+        dlsym(lib, "hostfxr_initialize_for_dotnet_command_line");
+    fxr_get_delegate = (hostfxr_get_runtime_delegate_fn)dlsym(lib, "hostfxr_get_runtime_delegate");
+    fxr_set_error_writer = (hostfxr_set_error_writer_fn)dlsym(lib, "hostfxr_set_error_writer");
+    fxr_close = (hostfxr_close_fn)dlsym(lib, "hostfxr_close");
+    if (!fxr_init || !fxr_get_delegate || !fxr_set_error_writer || !fxr_close) {
+        DOTNET_SLOG(APLOG_ERR, 0, s, DOTNET_RUNTIME_NOT_FOUND,
+                    "%s lacks the hosting API (it is older than .NET 6)", fxr_path);
+        return DOTNET_RUNTIME_NOT_FOUND;
+    }
+
+    memset(&init_params, 0, sizeof(init_params));
+    init_params.size = sizeof(init_params);
+    init_params.dotnet_root = cfg->runtime_root ? cfg->runtime_root : root_of_hostfxr(p, fxr_path);
+    argv[0] = host_dll;
+
+    /* The error writer is per thread: this thread's start only. */
+    fxr_set_error_writer(hostfxr_error_writer);
+    rc = fxr_init(1, argv, &init_params, &handle);
+    if (rc < 0 || handle == NULL) {
+        fxr_set_error_writer(NULL);
+        DOTNET_SLOG(APLOG_ERR, 0, s, DOTNET_RUNTIME_START_FAILED,
+                    "the .NET runtime failed to initialise for %s (hostfxr error 0x%x)", host_dll,
+                    (unsigned)rc);
+        if (handle) {
+            fxr_close(handle);
+        }
+        return DOTNET_RUNTIME_START_FAILED;
+    }
+    /* With a command-line context the runtime itself starts here. */
+    rc = fxr_get_delegate(handle, hdt_get_function_pointer, (void **)&get_function_pointer);
+    fxr_set_error_writer(NULL);
+    fxr_close(handle);
+    if (rc < 0 || get_function_pointer == NULL) {
+        DOTNET_SLOG(APLOG_ERR, 0, s, DOTNET_RUNTIME_START_FAILED,
+                    "the .NET runtime failed to start (hostfxr error 0x%x)", (unsigned)rc);
+        return DOTNET_RUNTIME_START_FAILED;
+    }
+
+    rc = get_function_pointer(AH_HOST_TYPE, AH_HOST_INIT, UNMANAGEDCALLERSONLY_METHOD, NULL, NULL,
+                              (void **)&host_init);
+    if (rc < 0 || host_init == NULL) {
+        DOTNET_SLOG(APLOG_ERR, 0, s, DOTNET_HOST_INIT_FAILED,
+                    "%s has no entry point %s.%s (error 0x%x); the host and mod_dotnet.so do not "
+                    "match", host_dll, AH_HOST_TYPE, AH_HOST_INIT, (unsigned)rc);
+        return DOTNET_HOST_INIT_FAILED;
+    }
+
+    host_config.abi_version = AH_ABI_VERSION;
+    host_config.struct_size = (int32_t)sizeof(host_config);
+    host_config.script_cache_dir = cfg->script_cache_effective;
+    host_config.restrict_stdout = cfg->restrict_stdout == 1;
+    host_config.process_id = (int32_t)getpid();
+    host_config.log = dotnet_log_from_host;
+    memset(&exports, 0, sizeof(exports));
+    rc = host_init(&host_config, &exports);
+    if (rc != 0) {
+        DOTNET_SLOG(APLOG_ERR, 0, s, DOTNET_HOST_INIT_FAILED,
+                    "the managed host failed to initialise (DOTNET%04d: %s)", rc, dotnet_error_text(rc));
+        return DOTNET_HOST_INIT_FAILED;
+    }
+    if (exports.struct_size < (int32_t)sizeof(exports) || !exports.check_password
+        || !exports.get_realm_hash || !exports.groups_match || !exports.allow_access) {
+        DOTNET_SLOG(APLOG_ERR, 0, s, DOTNET_HOST_INIT_FAILED,
+                    "the managed host returned an incomplete export table (size %d, expected %d); "
+                    "the host and mod_dotnet.so do not match", (int)exports.struct_size,
+                    (int)sizeof(exports));
+        return DOTNET_HOST_INIT_FAILED;
+    }
+    return 0;
+}
+
+const ah_host_exports *dotnet_runtime_get(request_rec *r)
+{
+    int current = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
+
+    if (current == RT_STARTED) {
+        return &exports;
+    }
+    if (current == RT_NOT_STARTED) {
+        pthread_mutex_lock(&start_lock);
+        if (state == RT_NOT_STARTED) {
+            sigset_t stop_signals, saved_mask;
+            apr_pool_t *p;
+            size_t i;
+            int rc;
+
+            sigemptyset(&stop_signals);
+            for (i = 0; i < N_GUARDED; i++) {
+                sigaddset(&stop_signals, guarded_signals[i]);
+            }
+            pthread_sigmask(SIG_BLOCK, &stop_signals, &saved_mask);
+            dotnet_thread_prepare();
+            save_apache_actions();
+
+            apr_pool_create(&p, NULL);
+            rc = start_runtime(p, r->server);
+            apr_pool_destroy(p);
+
+            restore_apache_actions();
+            if (rc == 0) {
+                /* May wrap the death-signal handlers; the guard then protects those. */
+                dotnet_child_exit_runtime_started();
+                save_apache_actions();
+            }
+            sigdelset(&saved_mask, SIGRTMIN);
+            pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
+
+            if (rc == 0) {
+                ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, r->server,
+                             "mod_dotnet: the .NET runtime started in process %ld", (long)getpid());
+            }
+            __atomic_store_n(&state, rc == 0 ? RT_STARTED : RT_FAILED, __ATOMIC_RELEASE);
+        }
+        current = state;
+        pthread_mutex_unlock(&start_lock);
+        if (current == RT_STARTED) {
+            return &exports;
+        }
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                  "mod_dotnet: the .NET runtime is not available in this process (see the first error)");
+    return NULL;
+}
+
+void dotnet_runtime_shutdown(void)
+{
+    if (dotnet_runtime_started() && exports.shutdown) {
+        dotnet_thread_prepare();
+        exports.shutdown();
+    }
+}

@@ -1,0 +1,30 @@
+/*
+ * The .NET runtime in an Apache child: started on first use behind a mutex (never in the
+ * parent, which forks after), then the managed host's exports are called directly.
+ */
+#ifndef DOTNET_RUNTIME_H
+#define DOTNET_RUNTIME_H
+
+#include "httpd.h"
+#include "dotnet_bridge.h"
+
+/* The host's exports, starting the runtime on the first call in this process. NULL when it
+   could not be started: the reason was logged once (DOTNET0100-0103); the caller answers 500. */
+const ah_host_exports *dotnet_runtime_get(request_rec *r);
+
+/* Whether the runtime was started in this process (and so must be handled at exit). */
+int dotnet_runtime_started(void);
+
+/* Before a thread calls managed code: unblock SIGRTMIN, which CoreCLR uses to suspend threads
+   for GC (Apache blocks it in worker threads). Cheap after the first call per thread. */
+void dotnet_thread_prepare(void);
+
+/* After a call into managed code: if managed code installed its own handlers for the signals
+   Apache uses to control children (the runtime does so lazily, e.g. when Console is first
+   touched), put Apache's back. One or two syscalls. */
+void dotnet_signals_guard(void);
+
+/* The child is exiting normally (not from a signal handler): let the host dispose groups. */
+void dotnet_runtime_shutdown(void);
+
+#endif /* DOTNET_RUNTIME_H */

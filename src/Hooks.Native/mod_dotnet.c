@@ -1,0 +1,50 @@
+/*
+ * mod_dotnet: C# scripts in Apache's access-control phases (provider "dotnet" for
+ * authentication, "dotnet-group" for Require, DotNetAccessScript for the access checker),
+ * hosted on the .NET runtime inside each child. This file is the module record and the hook
+ * registration; each concern lives in its own dotnet_*.c file.
+ */
+#include "httpd.h"
+#include "http_config.h"
+#include "http_request.h"
+#include "mod_dotnet.h"
+#include "dotnet_config.h"
+
+static void dotnet_optional_fn_retrieve(void)
+{
+    dotnet_authn_retrieve_optional_fns();
+}
+
+static int dotnet_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    (void)plog;
+    dotnet_cache_dir_post_config(pconf, s);
+    dotnet_authn_post_config(ptemp);
+    return OK;
+}
+
+static void dotnet_register_hooks(apr_pool_t *p)
+{
+    dotnet_authn_register(p);
+    dotnet_authz_register(p);
+
+    ap_hook_post_config(dotnet_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    /* First, so the exit cleanup it registers on the child pool runs after all others. */
+    ap_hook_child_init(dotnet_child_init, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_optional_fn_retrieve(dotnet_optional_fn_retrieve, NULL, NULL, APR_HOOK_MIDDLE);
+    /* Where mod_wsgi's WSGIAccessScript runs: the Satisfy-aware access checker. */
+    ap_hook_access_checker(dotnet_access_check, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(dotnet) = {
+    STANDARD20_MODULE_STUFF,
+    dotnet_create_dir_config,
+    dotnet_merge_dir_config,
+    dotnet_create_server_config,
+    dotnet_merge_server_config,
+    dotnet_directives,
+    dotnet_register_hooks,
+#if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
+    AP_MODULE_FLAG_NONE
+#endif
+};

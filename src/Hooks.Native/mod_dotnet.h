@@ -1,0 +1,31 @@
+/*
+ * Declarations shared by the mod_dotnet source files: the module record and the hook entry
+ * points each concern file provides to mod_dotnet.c, which registers them.
+ */
+#ifndef MOD_DOTNET_H
+#define MOD_DOTNET_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+
+extern module AP_MODULE_DECLARE_DATA dotnet_module;
+
+/* dotnet_authn.c */
+void dotnet_authn_register(apr_pool_t *p);
+void dotnet_authn_retrieve_optional_fns(void);
+void dotnet_authn_post_config(apr_pool_t *ptemp);
+
+/* dotnet_authz.c */
+void dotnet_authz_register(apr_pool_t *p);
+
+/* dotnet_access.c */
+int dotnet_access_check(request_rec *r);
+
+/* dotnet_child_exit.c */
+void dotnet_child_init(apr_pool_t *pchild, server_rec *s);
+
+/* dotnet_cache_dir.c: the script cache directory, made by the parent in post_config. */
+void dotnet_cache_dir_post_config(apr_pool_t *pconf, server_rec *s);
+
+#endif /* MOD_DOTNET_H */

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace AccessHooks.Providers.GroupFile;
+
+/// <summary>Lists a user's groups from an AuthGroupFile-format file, re-read when the file changes.</summary>
+public sealed class GroupFileProvider : IGroupProvider
+{
+    private readonly WatchedFile<GroupTable> _file;
+
+    public GroupFileProvider(GroupFileOptions options, ILogger<GroupFileProvider> logger)
+    {
+        _file = new WatchedFile<GroupTable>(options, "group file", GroupTable.Parse, logger);
+    }
+
+    public string Path => _file.Path;
+
+    public ValueTask<IReadOnlyCollection<string>> GroupsForUserAsync(HookRequest request, string user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return ValueTask.FromResult(_file.Current.GroupsOf(user));
+    }
+}

@@ -1,0 +1,24 @@
+using AccessHooks.Providers.GroupFile;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers AuthGroupFile-format files as group providers; several combine (union of groups).</summary>
+public static class GroupFileServiceCollectionExtensions
+{
+    public static IServiceCollection AddGroupFile(this IServiceCollection services, string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return services.AddGroupFile(o => o.Path = path);
+    }
+
+    public static IServiceCollection AddGroupFile(this IServiceCollection services, Action<GroupFileOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var name = "AccessHooks.GroupFile." + Guid.NewGuid().ToString("N");
+        services.AddOptions<GroupFileOptions>(name).Configure(configure);
+        return services.AddGroupProvider(sp => new GroupFileProvider(
+            sp.GetRequiredService<IOptionsMonitor<GroupFileOptions>>().Get(name),
+            sp.GetProviderLogger<GroupFileProvider>()));
+    }
+}

@@ -1,0 +1,55 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace AccessHooks.Providers.Htpasswd;
+
+/// <summary>
+/// Checks Basic-auth passwords against an htpasswd file: Granted on a right password, Denied on
+/// a wrong one (or a refused hash format), NotFound for a user the file does not list.
+/// </summary>
+public sealed class HtpasswdPasswordChecker : IPasswordChecker
+{
+    private readonly WatchedFile<HtpasswdTable> _file;
+
+    public HtpasswdPasswordChecker(HtpasswdOptions options, ILogger<HtpasswdPasswordChecker> logger)
+    {
+        _file = new WatchedFile<HtpasswdTable>(options, "htpasswd", HtpasswdTable.Parse, logger);
+    }
+
+    /// <summary>The file in use.</summary>
+    public string Path => _file.Path;
+
+    /// <summary>Users in the current snapshot (loads the file if it was not yet).</summary>
+    public int UserCount => _file.Current.Count;
+
+    /// <summary>How many snapshots were loaded so far (1 after the first load, +1 per reload).</summary>
+    public int Generation => _file.Generation;
+
+    public ValueTask<AuthResult> CheckPasswordAsync(HookRequest request, string user, string password, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(password);
+        return ValueTask.FromResult(Check(user, password));
+    }
+
+    internal AuthResult Check(string user, string password)
+    {
+        var table = _file.Current;
+        var hash = table.Find(user);
+        // Apache hands passwords over as C strings; a NUL would let "pw\0anything" match "pw".
+        if (password.Contains('\0'))
+            return hash is null ? AuthResult.NotFound : AuthResult.Denied;
+        var bytes = Encoding.UTF8.GetBytes(password);
+        if (hash is null)
+        {
+            table.Decoy?.Verify(bytes);
+            return AuthResult.NotFound;
+        }
+        if (hash.Format == HashFormat.Refused)
+        {
+            table.Decoy?.Verify(bytes);
+            return AuthResult.Denied;
+        }
+        return hash.Verify(bytes) ? AuthResult.Granted : AuthResult.Denied;
+    }
+}

@@ -1,0 +1,10 @@
+namespace AccessHooks.Providers.Ldap;
+
+/// <summary>The group phase of an <see cref="LdapDirectory"/>.</summary>
+public sealed class LdapGroupProvider(LdapDirectory directory) : IGroupProvider
+{
+    public LdapDirectory Directory => directory;
+
+    public ValueTask<IReadOnlyCollection<string>> GroupsForUserAsync(HookRequest request, string user, CancellationToken cancellationToken = default)
+        => ValueTask.FromResult(directory.GroupsForUser(user, cancellationToken));
+}

@@ -1,0 +1,131 @@
+using System.DirectoryServices.Protocols;
+using System.Net;
+
+namespace AccessHooks.Providers.Ldap;
+
+/// <summary>
+/// One libldap connection of the pool with the operations the provider needs, each bounded by a
+/// <see cref="LdapWatchdog"/>. A connection that failed at the transport level or timed out is
+/// marked <see cref="Broken"/> and never returned to the pool.
+/// </summary>
+internal sealed class PooledConnection : IDisposable
+{
+    private readonly LdapConnection _connection;
+    private readonly TimeSpan _operationTimeout;
+    private readonly LdapCounters _counters;
+
+    private PooledConnection(LdapConnection connection, TimeSpan operationTimeout, LdapCounters counters)
+    {
+        _connection = connection;
+        _operationTimeout = operationTimeout;
+        _counters = counters;
+    }
+
+    public bool Broken { get; private set; }
+
+    /// <summary>Whether this connection came from the pool (so a failure may just mean it went stale).</summary>
+    public bool Reused { get; set; }
+
+    /// <summary>Connects (and upgrades to TLS) within the connect timeout; throws <see cref="TimeoutException"/> or <see cref="LdapException"/>.</summary>
+    public static PooledConnection Open(LdapUrl url, LdapOptions options, string? caDirectory, LdapCounters counters, CancellationToken cancellationToken)
+    {
+        var identifier = new LdapDirectoryIdentifier([.. url.Hosts], url.Port, fullyQualifiedDnsHostName: false, connectionless: false);
+        var connection = new LdapConnection(identifier) { AuthType = AuthType.Basic, AutoBind = false, Timeout = options.OperationTimeout };
+        var pooled = new PooledConnection(connection, options.OperationTimeout, counters);
+        try
+        {
+            var session = connection.SessionOptions;
+            session.ProtocolVersion = 3;
+            // Referrals would make libldap connect elsewhere, unbounded and with our credentials.
+            session.ReferralChasing = ReferralChasingOptions.None;
+            if (url.Secure || options.StartTls)
+            {
+                if (OperatingSystem.IsWindows())
+                    throw new PlatformNotSupportedException("The LDAP provider's TLS set-up targets OpenLDAP's libldap (Linux).");
+                if (caDirectory is not null)
+                    session.TrustedCertificatesDirectory = caDirectory;
+                session.StartNewTlsSessionContext();
+                if (url.Secure)
+                    session.SecureSocketLayer = true;
+            }
+            NativeLdap.TrySetNetworkTimeout(connection, options.ConnectTimeout);
+            Interlocked.Increment(ref counters.ConnectionsOpened);
+            // libldap connects lazily; a root DSE read (no attributes) makes the connection, and
+            // STARTTLS needs an established connection before any credentials go over it.
+            pooled.Run(options.ConnectTimeout, cancellationToken, c =>
+                c.SendRequest(new SearchRequest(string.Empty, "(objectClass=*)", SearchScope.Base, "1.1")));
+            if (!url.Secure && options.StartTls)
+                pooled.Run(options.ConnectTimeout, cancellationToken, c => { if (!OperatingSystem.IsWindows()) c.SessionOptions.StartTransportLayerSecurity(null); return null; });
+            return pooled;
+        }
+        catch
+        {
+            pooled.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Binds as <paramref name="dn"/>. False on invalid credentials; throws on anything transport-level.</summary>
+    public bool TryBind(string dn, string password, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Run(_operationTimeout, cancellationToken, c => { c.Bind(new NetworkCredential(dn, password)); return null; });
+            return true;
+        }
+        catch (LdapException e) when (e.ErrorCode == 49)
+        {
+            // LDAP_INVALID_CREDENTIALS: wrong password, or the entry has none. The connection is fine.
+            return false;
+        }
+    }
+
+    public SearchResponse Search(SearchRequest request, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _counters.Searches);
+        request.TimeLimit = _operationTimeout;
+        try
+        {
+            return (SearchResponse)Run(_operationTimeout, cancellationToken, c => c.SendRequest(request, _operationTimeout))!;
+        }
+        catch (DirectoryOperationException e) when (e.Response is SearchResponse partial && partial.ResultCode == ResultCode.SizeLimitExceeded)
+        {
+            // More entries than the size limit: the caller only needs to know there were several.
+            return partial;
+        }
+    }
+
+    private DirectoryResponse? Run(TimeSpan timeout, CancellationToken cancellationToken, Func<LdapConnection, DirectoryResponse?> operation)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using var watchdog = new LdapWatchdog(_connection, timeout, cancellationToken);
+        try
+        {
+            return operation(_connection);
+        }
+        catch (Exception e) when (watchdog.Fired || e is LdapException { ErrorCode: 85 or -5 })
+        {
+            Broken = true;
+            Interlocked.Increment(ref _counters.Timeouts);
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new TimeoutException($"The LDAP server did not answer within {timeout.TotalSeconds:0.#} s.", e);
+        }
+        catch (LdapException e) when (e.ErrorCode != 49)
+        {
+            // Server down, TLS failure, protocol error: do not hand this connection out again.
+            Broken = true;
+            throw;
+        }
+        catch (DirectoryOperationException)
+        {
+            throw;
+        }
+        catch (Exception)
+        {
+            Broken = true;
+            throw;
+        }
+    }
+
+    public void Dispose() => _connection.Dispose();
+}

@@ -1,0 +1,128 @@
+using System.Text;
+using AccessHooks.Host.Tests.Infrastructure;
+
+namespace AccessHooks.Host.Tests;
+
+public sealed class CheckPasswordTests : IDisposable
+{
+    private const int Denied = 0, Granted = 1, NotFound = 2;
+    private readonly ScriptDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private HookInvoker Script(string body) =>
+        new(_dir.Write("auth.cs", "public static class Auth\n{\n" + body + "\n}\n"));
+
+    [Theory]
+    [InlineData("public static bool? CheckPassword(HookRequest r, string u, string p) => true;", Granted)]
+    [InlineData("public static bool? CheckPassword(HookRequest r, string u, string p) => false;", Denied)]
+    [InlineData("public static bool? CheckPassword(HookRequest r, string u, string p) => null;", NotFound)]
+    [InlineData("public static bool CheckPassword(HookRequest r, string u, string p) => true;", Granted)]
+    [InlineData("public static bool CheckPassword(HookRequest r, string u, string p) => false;", Denied)]
+    [InlineData("public static AuthResult CheckPassword(HookRequest r, string u, string p) => AuthResult.Granted;", Granted)]
+    [InlineData("public static AuthResult CheckPassword(HookRequest r, string u, string p) => AuthResult.Denied;", Denied)]
+    [InlineData("public static AuthResult CheckPassword(HookRequest r, string u, string p) => AuthResult.NotFound;", NotFound)]
+    [InlineData("public static string? CheckPassword(HookRequest r, string u, string p) => null;", NotFound)]
+    [InlineData("public static Task<bool?> CheckPassword(HookRequest r, string u, string p) => Task.FromResult<bool?>(true);", Granted)]
+    [InlineData("public static async Task<bool> CheckPassword(HookRequest r, string u, string p) { await Task.Yield(); return false; }", Denied)]
+    [InlineData("public static async ValueTask<AuthResult> CheckPassword(HookRequest r, string u, string p) { await Task.Delay(10); return AuthResult.NotFound; }", NotFound)]
+    [InlineData("public static ValueTask<bool?> CheckPassword(HookRequest r, string u, string p, CancellationToken ct) => new(ct.CanBeCanceled ? true : null);", Granted)]
+    [InlineData("public static async Task<AuthResult> CheckPassword(HookRequest r, string u, string p, CancellationToken ct) { await Task.Delay(1, ct); return u == \"alice\" && p == \"s3cret\"; }", Granted)]
+    public void Outcomes(string body, int outcome)
+    {
+        var invoker = Script(body);
+        invoker.TimeoutMs = 5000;
+        var result = invoker.CheckPassword("alice", "s3cret");
+        Assert.True(result.Ok, result.Log);
+        Assert.Equal(outcome, result.Outcome);
+        Assert.Null(result.Text);
+    }
+
+    [Theory]
+    [InlineData("public static string CheckPassword(HookRequest r, string u, string p) => \"alice@EXAMPLE\";")]
+    [InlineData("public static AuthResult CheckPassword(HookRequest r, string u, string p) => AuthResult.GrantedAs(\"alice@EXAMPLE\");")]
+    [InlineData("public static async Task<string?> CheckPassword(HookRequest r, string u, string p) { await Task.Yield(); return \"alice@EXAMPLE\"; }")]
+    public void GrantedAsName(string body)
+    {
+        var result = Script(body).CheckPassword("alice", "pw");
+        Assert.True(result.Ok, result.Log);
+        Assert.Equal(Granted, result.Outcome);
+        Assert.Equal("alice@EXAMPLE", result.Text);
+    }
+
+    [Fact]
+    public void EmptyStringIsAnInvalidResult()
+    {
+        var result = Script("public static string CheckPassword(HookRequest r, string u, string p) => \"\";").CheckPassword("alice", "pw");
+        Assert.False(result.Ok);
+        Assert.Equal(210, result.Error);
+        Assert.Contains(result.Lines, line => line.Code == 210 && line.Level == 3);
+    }
+
+    [Fact]
+    public void TheScriptSeesUserPasswordAndRequest()
+    {
+        var invoker = Script("""
+            public static bool CheckPassword(HookRequest r, string u, string p) =>
+                u == "bob" && p == "pa:ss wörd" && r.Method == "GET" && r.Path == "/private/index.html" &&
+                r.RemoteAddress.ToString() == "192.0.2.7" && r.Header("host") == "www.example.test" &&
+                r.ApplicationGroup.StartsWith("test-");
+            """);
+        var result = invoker.CheckPassword("bob", "pa:ss wörd");
+        Assert.True(result.Ok, result.Log);
+        Assert.Equal(Granted, result.Outcome);
+    }
+
+    [Fact]
+    public void NonUtf8UserNameArrivesAsLatin1()
+    {
+        var invoker = Script("public static bool CheckPassword(HookRequest r, string u, string p) => u == \"j\u00f6rg\" && p == \"p\u00e4ss\";");
+        // "jörg" and "päss" in ISO-8859-1: not valid UTF-8.
+        var result = invoker.CheckPassword([(byte)'j', 0xF6, (byte)'r', (byte)'g'], [(byte)'p', 0xE4, (byte)'s', (byte)'s']);
+        Assert.True(result.Ok, result.Log);
+        Assert.Equal(Granted, result.Outcome);
+    }
+
+    [Fact]
+    public void Utf8UserNameArrivesAsUtf8()
+    {
+        var invoker = Script("public static bool CheckPassword(HookRequest r, string u, string p) => u == \"j\u00f6rg\";");
+        var result = invoker.CheckPassword(Encoding.UTF8.GetBytes("j\u00f6rg"), Encoding.UTF8.GetBytes("x"));
+        Assert.Equal(Granted, result.Outcome);
+    }
+
+    [Fact]
+    public void EmptyUserIsRefusedWithoutCallingTheScript()
+    {
+        var invoker = Script("public static bool CheckPassword(HookRequest r, string u, string p) => throw new Exception(\"script-was-run\");");
+        var result = invoker.CheckPassword("", "pw");
+        Assert.False(result.Ok);
+        Assert.Equal(205, result.Error);
+        Assert.DoesNotContain(result.Lines, line => line.Message.Contains("script-was-run"));
+    }
+
+    [Fact]
+    public void UserWithControlCharactersIsRefused()
+    {
+        var result = Script("public static bool CheckPassword(HookRequest r, string u, string p) => true;").CheckPassword("eve\r\nX: y", "pw");
+        Assert.False(result.Ok);
+        Assert.Equal(212, result.Error);
+    }
+
+    [Fact]
+    public void HookRequestNeverShowsAuthorization()
+    {
+        var invoker = Script("""
+            public static bool CheckPassword(HookRequest r, string u, string p) =>
+                r["HTTP_AUTHORIZATION"] is null && r.Header("Authorization") is null &&
+                r["HTTP_PROXY_AUTHORIZATION"] is null && !r.Variables.Keys.Any(k => k.Contains("AUTHORIZATION")) &&
+                r["HTTP_X_OTHER"] == "kept";
+            """);
+        invoker.Variables.Add(new("HTTP_AUTHORIZATION", "Basic YWxpY2U6czNjcmV0"));
+        invoker.Variables.Add(new("HTTP_PROXY_AUTHORIZATION", "Basic eDp5"));
+        invoker.Variables.Add(new("HTTP_X_OTHER", "kept"));
+        var result = invoker.CheckPassword("alice", "s3cret");
+        Assert.True(result.Ok, result.Log);
+        Assert.Equal(Granted, result.Outcome);
+    }
+}

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using AccessHooks.Integration.Tests.Infrastructure;
+
+namespace AccessHooks.Integration.Tests.AuthUser;
+
+/// <summary>Issue 2: editing a script while Apache runs; reloads do not grow the children.</summary>
+public sealed class ReloadFixture : ApacheFixture
+{
+    public const int LoadScripts = 16;
+
+    protected override string Build(ApacheServer s)
+    {
+        var body = new System.Text.StringBuilder();
+        s.AddPage("reload");
+        body.Append(Conf.BasicLocation("/reload/", Conf.Script(WriteGeneration(s, "reload.cs", 1), "reload")));
+        for (var i = 0; i < LoadScripts; i++)
+        {
+            s.AddPage($"r{i}");
+            body.Append(Conf.BasicLocation($"/r{i}/", Conf.Script(WriteGeneration(s, $"r{i}.cs", 0), $"r{i}")));
+        }
+        return body.ToString();
+    }
+
+    public static string Password(int generation) => $"gen{generation}-pw";
+
+    private static long _mtime = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    /// <summary>Writes generation <paramref name="generation"/> of a script and sets a strictly newer mtime.</summary>
+    public static string WriteGeneration(ApacheServer s, string name, int generation)
+    {
+        var path = s.InstallScript("Reloadable.cs", new Dictionary<string, string>
+        {
+            ["GEN"] = generation.ToString(),
+            ["PASSWORD"] = Password(generation),
+        }, name);
+        var t = DateTimeOffset.FromUnixTimeSeconds(Interlocked.Increment(ref _mtime) + 10).UtcDateTime;
+        File.SetLastWriteTimeUtc(path, t);
+        return path;
+    }
+}
+
+public sealed class ReloadTests(ReloadFixture fixture) : IClassFixture<ReloadFixture>
+{
+    [Theory]
+    [MemberData(nameof(Mpm.Both), MemberType = typeof(Mpm))]
+    public async Task Edited_script_is_used_by_the_next_requests(string mpm)
+    {
+        var s = await fixture.ServerAsync(mpm);
+        using var http = new Http(s.BaseUrl);
+        // Whatever generation is current (the theory may run after the other MPM's edit: servers have their own files).
+        Assert.Equal(200, (await http.GetAsync("/reload/", "alice", ReloadFixture.Password(1))).Status);
+        Assert.Equal(401, (await http.GetAsync("/reload/", "alice", ReloadFixture.Password(2))).Status);
+
+        ReloadFixture.WriteGeneration(s, "reload.cs", 2);
+        var sw = Stopwatch.StartNew();
+        var switched = await TestRun.WaitUntilAsync(() =>
+            http.GetAsync("/reload/", "alice", ReloadFixture.Password(2)).GetAwaiter().GetResult().Status == 200,
+            TimeSpan.FromSeconds(10), pollMs: 100);
+        Assert.True(switched, $"new code not used within 10 s\n{s.ErrorLog}");
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"reload took {sw.Elapsed}");
+        // The old code is gone in every child: several fresh connections (prefork: other children).
+        for (var i = 0; i < 6; i++)
+        {
+            using var fresh = new Http(s.BaseUrl, keepAlive: false);
+            Assert.Equal(401, (await fresh.GetAsync("/reload/", "alice", ReloadFixture.Password(1))).Status);
+            Assert.Equal(200, (await fresh.GetAsync("/reload/", "alice", ReloadFixture.Password(2))).Status);
+        }
+        // and back, for the next run of this theory against the same server
+        ReloadFixture.WriteGeneration(s, "reload.cs", 1);
+        Assert.True(await TestRun.WaitUntilAsync(() =>
+            http.GetAsync("/reload/", "alice", ReloadFixture.Password(1)).GetAwaiter().GetResult().Status == 200,
+            TimeSpan.FromSeconds(10), pollMs: 100));
+    }
+
+    [Theory]
+    [MemberData(nameof(Mpm.Both), MemberType = typeof(Mpm))]
+    public async Task Two_hundred_reloads_keep_child_rss_bounded(string mpm)
+    {
+        const int reloads = 200;
+        var s = await fixture.ServerAsync(mpm);
+        using var http = new Http(s.BaseUrl);
+        var generation = new int[ReloadFixture.LoadScripts];
+
+        async Task ReloadOnce(int i)
+        {
+            var k = i % ReloadFixture.LoadScripts;
+            var gen = generation[k] = generation[k] + 1;
+            ReloadFixture.WriteGeneration(s, $"r{k}.cs", gen % 2); // two sources per script: compiled once, then cached
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (true)
+            {
+                var r = await http.GetAsync($"/r{k}/", "alice", ReloadFixture.Password(gen % 2));
+                if (r.Status == 200)
+                    return;
+                Assert.True(r.Status == 401, $"reload {i}: {r.Status}\n{s.ErrorLog[^Math.Min(4000, s.ErrorLog.Length)..]}");
+                Assert.True(DateTime.UtcNow < deadline, $"reload {i} of /r{k}/ not seen within 10 s");
+                await Task.Delay(25);
+            }
+        }
+
+        // warm up: every script loaded and reloaded a couple of times before measuring
+        for (var i = 0; i < ReloadFixture.LoadScripts * 2; i++)
+            await ReloadOnce(i);
+        // Only children that already host the runtime: one starting it during the loop would count
+        // the runtime's own ~60 MB as reload growth.
+        var baseline = s.ChildPids().Where(ApacheServer.HostsRuntime).ToDictionary(p => p, ApacheServer.RssKb);
+        Assert.NotEmpty(baseline);
+
+        var sw = Stopwatch.StartNew();
+        for (var i = 0; i < reloads; i++)
+            await ReloadOnce(i);
+        var after = s.ChildPids().ToDictionary(p => p, ApacheServer.RssKb);
+
+        var growth = baseline.Keys.Intersect(after.Keys).Select(p => (Pid: p, Kb: after[p] - baseline[p])).ToList();
+        Assert.NotEmpty(growth);
+        var worst = growth.MaxBy(g => g.Kb);
+        Assert.True(worst.Kb < 60 * 1024,
+            $"{reloads} reloads in {sw.Elapsed.TotalSeconds:F0} s grew child {worst.Pid} by {worst.Kb / 1024} MB " +
+            $"(baseline {string.Join(", ", baseline.Select(b => $"{b.Key}:{b.Value / 1024}MB"))}; after {string.Join(", ", after.Select(b => $"{b.Key}:{b.Value / 1024}MB"))})");
+        Assert.DoesNotContain("exit signal", s.ErrorLog);
+    }
+}

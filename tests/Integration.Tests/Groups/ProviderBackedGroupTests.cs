@@ -1,0 +1,146 @@
+using AccessHooks.Integration.Tests.Infrastructure;
+using AccessHooks.TestSupport;
+
+namespace AccessHooks.Integration.Tests.Groups;
+
+/// <summary>Issue 4: user and group hooks from the bundled providers, one script file serving both
+/// DotNetAuthUserScript and DotNetAuthGroupScript in one application group.</summary>
+public sealed class GroupFileFixture : ApacheFixture
+{
+    protected override string Build(ApacheServer s)
+    {
+        var htpasswd = Path.Combine(s.Dir, "site.htpasswd");
+        HtTools.Htpasswd(htpasswd, "gina", "gina-pw", create: true);
+        HtTools.Htpasswd(htpasswd, "gus", "gus-pw", algorithm: "-m");
+        HtTools.Htpasswd(htpasswd, "gwen", "gwen-pw", algorithm: "-s");
+        var groups = Path.Combine(s.Dir, "site.groups");
+        HtTools.GroupFile(groups, new Dictionary<string, string[]>
+        {
+            ["editors"] = ["gina", "gwen"],
+            ["admins"] = ["gwen"],
+        });
+        var script = s.InstallScript("GroupFileSite.cs", new Dictionary<string, string> { ["HTPASSWD"] = htpasswd, ["GROUPS"] = groups });
+        s.AddPage("editors");
+        s.AddPage("admins");
+        string Loc(string path, string group) => $"""
+            <Location "{path}">
+                AuthType Basic
+                AuthName "site"
+                AuthBasicProvider dotnet
+                DotNetAuthUserScript "{script}" application-group=site
+                DotNetAuthGroupScript "{script}" application-group=site
+                Require dotnet-group {group}
+            </Location>
+
+            """;
+        return Loc("/editors/", "editors") + Loc("/admins/", "admins nosuchgroup");
+    }
+}
+
+public sealed class GroupFileProviderTests(GroupFileFixture fixture) : IClassFixture<GroupFileFixture>
+{
+    [Theory]
+    [MemberData(nameof(Mpm.Both), MemberType = typeof(Mpm))]
+    public async Task Htpasswd_and_group_file_providers_in_one_script(string mpm)
+    {
+        var s = await fixture.ServerAsync(mpm);
+        using var http = new Http(s.BaseUrl);
+        var gina = await http.GetAsync("/editors/", "gina", "gina-pw");
+        Assert.True(gina.Status == 200, gina + "\n" + s.ErrorLog);
+        Assert.Equal(200, (await http.GetAsync("/editors/", "gwen", "gwen-pw")).Status);
+        Assert.Equal(401, (await http.GetAsync("/editors/", "gus", "gus-pw")).Status);   // valid user, no group
+        Assert.Equal(401, (await http.GetAsync("/editors/", "gina", "wrong")).Status);
+        Assert.Equal(401, (await http.GetAsync("/editors/")).Status);
+        Assert.Equal(401, (await http.GetAsync("/admins/", "gina", "gina-pw")).Status);
+        Assert.Equal(200, (await http.GetAsync("/admins/", "gwen", "gwen-pw")).Status);
+    }
+}
+
+public sealed class LdapFixture : ApacheFixture
+{
+    private SlapdServer? _slapd;
+
+    public SlapdServer Slapd => _slapd ?? throw new InvalidOperationException("slapd not started");
+
+    protected override string Build(ApacheServer s)
+    {
+        if (_slapd is null)
+        {
+            _slapd = new SlapdServer();
+            _slapd.Add($"""
+                dn: ou=people,{SlapdServer.BaseDn}
+                objectClass: organizationalUnit
+                ou: people
+
+                dn: ou=groups,{SlapdServer.BaseDn}
+                objectClass: organizationalUnit
+                ou: groups
+
+                dn: uid=lara,ou=people,{SlapdServer.BaseDn}
+                objectClass: inetOrgPerson
+                uid: lara
+                cn: Lara
+                sn: Lara
+                userPassword: lara-pw
+
+                dn: uid=lenny,ou=people,{SlapdServer.BaseDn}
+                objectClass: inetOrgPerson
+                uid: lenny
+                cn: Lenny
+                sn: Lenny
+                userPassword: lenny-pw
+
+                dn: cn=ldapstaff,ou=groups,{SlapdServer.BaseDn}
+                objectClass: groupOfNames
+                cn: ldapstaff
+                member: uid=lara,ou=people,{SlapdServer.BaseDn}
+
+                """);
+        }
+        var script = s.InstallScript("LdapSite.cs", new Dictionary<string, string>
+        {
+            ["LDAPURL"] = $"{_slapd.LdapUri}/ou=people,{SlapdServer.BaseDn}?uid?sub?(objectClass=inetOrgPerson)",
+            ["BINDDN"] = SlapdServer.AdminDn,
+            ["BINDPW"] = SlapdServer.AdminPassword,
+            ["GROUPBASE"] = $"ou=groups,{SlapdServer.BaseDn}",
+        });
+        s.AddPage("ldap");
+        return $"""
+            <Location "/ldap/">
+                AuthType Basic
+                AuthName "ldap"
+                AuthBasicProvider dotnet
+                DotNetAuthUserScript "{script}" application-group=ldap
+                DotNetAuthGroupScript "{script}" application-group=ldap
+                Require dotnet-group ldapstaff
+            </Location>
+            """;
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _slapd?.Dispose();
+    }
+}
+
+public sealed class LdapProviderTests(LdapFixture fixture) : IClassFixture<LdapFixture>
+{
+    [Theory]
+    [MemberData(nameof(Mpm.Both), MemberType = typeof(Mpm))]
+    public async Task Ldap_user_and_group_from_one_script(string mpm)
+    {
+        var s = await fixture.ServerAsync(mpm);
+        using var http = new Http(s.BaseUrl);
+        var lara = await http.GetAsync("/ldap/", "lara", "lara-pw");
+        Assert.True(lara.Status == 200, lara + "\n" + s.ErrorLog + "\n--- slapd ---\n" + fixture.Slapd.Log[^Math.Min(3000, fixture.Slapd.Log.Length)..]);
+        Assert.Equal(401, (await http.GetAsync("/ldap/", "lenny", "lenny-pw")).Status); // not in ldapstaff
+        Assert.Equal(401, (await http.GetAsync("/ldap/", "lara", "wrong")).Status);
+        Assert.Equal(401, (await http.GetAsync("/ldap/", "nobody", "x")).Status);
+        // filter metacharacters are escaped: no wildcard match, no 5xx
+        var star = await http.GetAsync("/ldap/", "*", "lara-pw");
+        Assert.Equal(401, star.Status);
+        Assert.Equal(401, (await http.GetAsync("/ldap/", "lara)(uid=*", "lara-pw")).Status);
+        Assert.Equal(401, (await http.GetAsync("/ldap/", "lara", "")).Status); // no unauthenticated bind
+    }
+}

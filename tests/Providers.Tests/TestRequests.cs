@@ -1,0 +1,6 @@
+namespace AccessHooks.Providers.Tests;
+
+internal static class TestRequests
+{
+    public static HookRequest Empty { get; } = new([]);
+}
