@@ -30,6 +30,7 @@ public static unsafe class NativeEntryPoints
             ApacheLog.Configure(config->Log);
             ScriptCache.Directory = NativeString.Decode(config->ScriptCacheDir);
             ConsoleRedirect.Apply(config->RestrictStdout != 0);
+            UnhandledExceptions.Install();
 
             exports->StructSize = sizeof(HostExports);
             exports->CheckPassword = &CheckPassword;

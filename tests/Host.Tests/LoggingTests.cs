@@ -78,4 +78,27 @@ public sealed class LoggingTests : IDisposable
         Assert.Contains(result.Lines, line => line.Message == "lookup failed");
         Assert.Contains(result.Lines, line => line.Message.Contains("System.FormatException: bad entry"));
     }
+
+    [Fact]
+    public void FailedFireAndForgetTasksAreLogged()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        var path = _dir.Write("orphan.cs", $$"""
+            public static class Auth
+            {
+                public static bool CheckPassword(HookRequest r, string u, string p)
+                {
+                    _ = Task.Run(() => throw new InvalidOperationException("orphan-{{marker}}"));
+                    return true;
+                }
+            }
+            """);
+        Assert.Equal(1, new HookInvoker(path).CheckPassword("alice", "x").Outcome);
+        Assert.True(SpinWait.SpinUntil(() =>
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            return TestLog.Server("orphan-" + marker).Count > 0;
+        }, 10_000));
+    }
 }

@@ -62,10 +62,19 @@ public sealed class OtherPhaseTests : IDisposable
     }
 
     [Fact]
-    public void GroupsForUserNullOrEmptyMatchesNothing()
+    public void GroupsForUserEmptyMatchesNothing()
     {
-        Assert.Equal(-1, Script("public static IEnumerable<string>? GroupsForUser(HookRequest r, string u) => null;").GroupsMatch("alice", "staff").Outcome);
-        Assert.Equal(-1, Script("public static string[] GroupsForUser(HookRequest r, string u) => new string[0];").GroupsMatch("alice", "staff").Outcome);
+        var result = Script("public static string[] GroupsForUser(HookRequest r, string u) => new string[0];").GroupsMatch("alice", "staff");
+        Assert.True(result.Ok, result.Log);
+        Assert.Equal(-1, result.Outcome);
+    }
+
+    [Fact]
+    public void GroupsForUserNullIsAnInvalidResult()
+    {
+        var result = Script("public static IEnumerable<string>? GroupsForUser(HookRequest r, string u) => null;").GroupsMatch("alice", "staff");
+        Assert.False(result.Ok);
+        Assert.Equal(210, result.Error);
     }
 
     [Fact]

@@ -30,6 +30,16 @@ public sealed class HtpasswdFileTests : IDisposable
     }
 
     [Fact]
+    public void Byte_order_mark_and_latin1_file_are_read()
+    {
+        var bom = new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes(Sha("jürgen", "a") + "\n")).ToArray();
+        Assert.Equal(AuthResult.Granted, HtpasswdFiles.Checker(_directory.WriteFile("bom", bom)).Check("jürgen", "a"));
+        // Not valid UTF-8: read as Latin-1, the host's fallback for user names too.
+        var latin1 = Encoding.Latin1.GetBytes(Sha("jürgen", "b") + "\n");
+        Assert.Equal(AuthResult.Granted, HtpasswdFiles.Checker(_directory.WriteFile("latin1", latin1)).Check("jürgen", "b"));
+    }
+
+    [Fact]
     public void Duplicate_user_first_entry_wins()
     {
         var logger = new ListLogger<HtpasswdPasswordChecker>();

@@ -22,16 +22,28 @@ public sealed class HtpasswdTimingTests : IDisposable
         var checker = HtpasswdFiles.Checker(file);
         checker.Check("alice", "warm-up");
 
-        var unknown = new List<double>();
-        var wrong = new List<double>();
-        for (var i = 0; i < 60; i++)
+        // A real leak (no decoy) shows on every attempt; a shared machine's scheduling noise on
+        // one attempt at most, so up to three attempts are measured before failing.
+        var report = string.Empty;
+        for (var attempt = 0; attempt < 3; attempt++)
         {
-            // Interleaved, so a slow phase of a shared machine hits both series alike.
-            unknown.Add(Measure(() => Assert.Equal(AuthResult.NotFound, checker.Check("nobody" + i, "guess"))));
-            wrong.Add(Measure(() => Assert.Equal(AuthResult.Denied, checker.Check("bob", "guess"))));
+            var unknown = new List<double>();
+            var wrong = new List<double>();
+            for (var i = 0; i < 60; i++)
+            {
+                // Interleaved and alternating in order, so neither series is always the one
+                // measured right after the other used up the time slice.
+                var unknownFirst = i % 2 == 0;
+                if (unknownFirst) unknown.Add(Measure(() => Assert.Equal(AuthResult.NotFound, checker.Check("nobody" + i, "guess"))));
+                wrong.Add(Measure(() => Assert.Equal(AuthResult.Denied, checker.Check("bob", "guess"))));
+                if (!unknownFirst) unknown.Add(Measure(() => Assert.Equal(AuthResult.NotFound, checker.Check("nobody" + i, "guess"))));
+            }
+            var ratio = Median(unknown) / Median(wrong);
+            if (ratio is > 1 / 1.5 and < 1.5)
+                return;
+            report += $"attempt {attempt + 1}: median unknown {Median(unknown):0.000} ms vs wrong {Median(wrong):0.000} ms (ratio {ratio:0.00})\n";
         }
-        var ratio = Median(unknown) / Median(wrong);
-        Assert.True(ratio is > 1 / 1.5 and < 1.5, $"median unknown {Median(unknown):0.000} ms vs wrong {Median(wrong):0.000} ms (ratio {ratio:0.00})");
+        Assert.Fail(report);
     }
 
     [Fact]

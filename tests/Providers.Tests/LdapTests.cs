@@ -98,12 +98,17 @@ public sealed class LdapTests(LdapFixture fixture) : IClassFixture<LdapFixture>
         Assert.Equal(30, sequential.UserBinds);
         Assert.Equal(30, sequential.Searches);
 
+        // A refused password is an answer, not a broken connection: nothing is reopened.
+        for (var i = 0; i < 5; i++)
+            Assert.Equal(AuthResult.Denied, directory.Authenticate("alice", "wrong"));
+        Assert.Equal(2, directory.Statistics.ConnectionsOpened);
+
         Parallel.For(0, 80, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
             Assert.Equal(AuthResult.Granted, directory.Authenticate("bob", "bob-pw")));
         var parallel = directory.Statistics;
         Assert.True(parallel.ConnectionsOpened <= 8, $"{parallel.ConnectionsOpened} connections for a pool of 4 per kind");
         Assert.True(parallel.ServiceBinds <= 4, $"{parallel.ServiceBinds} service binds: search connections were not reused");
-        Assert.Equal(110, parallel.UserBinds);
+        Assert.Equal(115, parallel.UserBinds);
     }
 
     [Fact]

@@ -18,7 +18,6 @@ internal sealed class Generation
     private ScriptLoadContext? _context;
     private IServiceProvider? _services;
     private int _refs = 1;
-    internal static readonly List<object> Leak = new();
     private readonly TaskCompletionSource _retired = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Generation(string groupName, int number, Dictionary<string, ScriptUnit> units, ScriptLoadContext context, IServiceProvider? services)
@@ -29,7 +28,6 @@ internal sealed class Generation
         _context = context;
         _services = services;
         _owned = services as IDisposable;
-        lock (Leak) Leak.Add(this);
     }
 
     public string GroupName { get; }

@@ -94,6 +94,11 @@ internal static unsafe class HookDispatcher
             var status = HookRunner.Run(slot.Fn!, request, user, string.Empty, call->TimeoutMs, log, lease.Generation, out var listed, out var error);
             if (status != RunStatus.Completed)
                 return Failed(status, error, slot.Source, call->TimeoutMs, log, result);
+            if (listed is null)
+            {
+                return Fail(result, log, ErrorCode.InvalidResult,
+                    $"{slot.Source} returned null; return an empty list when the user is in no group");
+            }
             try
             {
                 result->Outcome = FirstMatch(listed, groups, groupCount);
@@ -246,9 +251,9 @@ internal static unsafe class HookDispatcher
         return Bridge.CallError;
     }
 
-    private static int FirstMatch(IEnumerable<string>? listed, byte** groups, int groupCount)
+    private static int FirstMatch(IEnumerable<string> listed, byte** groups, int groupCount)
     {
-        if (listed is null || groups == null || groupCount <= 0)
+        if (groups == null || groupCount <= 0)
             return Bridge.GroupNoMatch;
         var required = new string?[groupCount];
         for (var i = 0; i < groupCount; i++)

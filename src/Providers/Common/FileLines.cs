@@ -16,7 +16,8 @@ public static class FileLines
     /// </summary>
     public static string Decode(ReadOnlySpan<byte> content)
     {
-        if (content.StartsWith("\xEF\xBB\xBF"u8))
+        // A byte order mark some editors add is not part of the first user name.
+        if (content.StartsWith("\uFEFF"u8))
             content = content[3..];
         try
         {

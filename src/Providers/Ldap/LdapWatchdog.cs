@@ -41,7 +41,7 @@ internal sealed class LdapWatchdog : IDisposable
             catch (Exception)
             {
                 // This runs on a timer thread, where an exception would end the process; without
-                // the shutdown the caller still gets its timeout, only later.
+                // the shutdown the host's hook timeout is what ends the wait.
             }
         }
     }

@@ -10,8 +10,9 @@ namespace AccessHooks.Providers.Ldap;
 /// thread. A bind to a server that accepts and never answers (plain, LDAPS or STARTTLS) blocks in
 /// libldap without any timeout; shutdown(2) on its socket makes the blocked call fail at once, which
 /// closing or disposing the handle from another thread could not do safely.
-/// Best effort: if the handle or library cannot be found, these return false and the caller still
-/// gets its timeout exception (the stuck thread is then abandoned, not reused).
+/// The handle is S.DS.P's private <c>_ldapHandle</c> field (checked by the provider tests against the
+/// pinned package version). Should it ever be missing, these return false: a hung call then stays
+/// blocked until the host's DotNetHookTimeout gives up on the hook, which still fails closed (500).
 /// </summary>
 internal static unsafe class NativeLdap
 {

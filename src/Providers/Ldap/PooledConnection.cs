@@ -73,9 +73,8 @@ internal sealed class PooledConnection : IDisposable
             Run(_operationTimeout, cancellationToken, c => { c.Bind(new NetworkCredential(dn, password)); return null; });
             return true;
         }
-        catch (LdapException e) when (e.ErrorCode == 49)
+        catch (LdapException e) when (IsCredentialRefusal(e))
         {
-            // LDAP_INVALID_CREDENTIALS: wrong password, or the entry has none. The connection is fine.
             return false;
         }
     }
@@ -110,22 +109,28 @@ internal sealed class PooledConnection : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             throw new TimeoutException($"The LDAP server did not answer within {timeout.TotalSeconds:0.#} s.", e);
         }
-        catch (LdapException e) when (e.ErrorCode != 49)
+        catch (LdapException e) when (IsCredentialRefusal(e))
+        {
+            throw; // an answer, not a failure: the connection stays usable
+        }
+        catch (DirectoryOperationException)
+        {
+            throw; // the server answered with an error result (no such base DN, say)
+        }
+        catch (Exception)
         {
             // Server down, TLS failure, protocol error: do not hand this connection out again.
             Broken = true;
             throw;
         }
-        catch (DirectoryOperationException)
-        {
-            throw;
-        }
-        catch (Exception)
-        {
-            Broken = true;
-            throw;
-        }
     }
+
+    /// <summary>
+    /// The server answered the bind and refused these credentials; the connection itself is fine.
+    /// 49 invalid credentials (wrong password, no password on the entry), 48 inappropriate
+    /// authentication, 50 insufficient access, 53 unwilling to perform (locked or disabled account).
+    /// </summary>
+    private static bool IsCredentialRefusal(LdapException e) => e.ErrorCode is 48 or 49 or 50 or 53;
 
     public void Dispose() => _connection.Dispose();
 }
