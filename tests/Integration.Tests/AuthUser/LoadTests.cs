@@ -5,7 +5,7 @@ namespace AccessHooks.Integration.Tests.AuthUser;
 
 /// <summary>Issue 2: the runtime inside Apache children under load: GC, child recycling, graceful
 /// restart and stop. The hosting rules in DESIGN.md (SIGRTMIN, SIGTERM handlers) are what these catch.</summary>
-public sealed class LoadTests
+public sealed class LoadTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static async Task<ApacheServer> StartAsync(string mpm, int maxConnectionsPerChild = 0)
     {
@@ -32,6 +32,7 @@ public sealed class LoadTests
             Assert.Equal(200, (await http.GetAsync("/gc/", "alice", "secret")).Status);
 
         var run = await LoadRun.RunAsync(s.BaseUrl, 32, TimeSpan.FromSeconds(6), Get("/gc/"));
+        output.WriteLine($"{mpm} GC hammer: {run}");
 
         Assert.True(run.Errors == 0 && run.Count(200) == run.Requests, run.ToString());
         Assert.True(run.Requests >= 64, run.ToString());
@@ -52,8 +53,9 @@ public sealed class LoadTests
         Assert.NotEmpty(initial);
 
         var run = await LoadRun.RunAsync(s.BaseUrl, 16, TimeSpan.FromSeconds(8), Get("/plain/"), keepAlive: false);
+        output.WriteLine($"{mpm} MaxConnectionsPerChild 50: {run}; children {string.Join(",", initial)} -> {string.Join(",", s.ChildPids())}");
 
-        Assert.True(run.Requests > 200, run.ToString()); // > 4x the per-child limit: recycling must have happened
+        Assert.True(run.Requests > 150, run.ToString()); // > 3x the per-child limit: recycling must have happened
         Assert.True(run.MaxLatency < TimeSpan.FromSeconds(10), "a request hung: " + run);
         Assert.True(run.Errors == 0 && run.Count(200) == run.Requests, run.ToString());
         Assert.True(await TestRun.WaitUntilAsync(() => !initial.Intersect(s.ChildPids()).Any(), TimeSpan.FromSeconds(10)),
@@ -88,6 +90,7 @@ public sealed class LoadTests
                 await Task.Delay(TimeSpan.FromSeconds(1));
                 stop.Cancel();
                 var run = await load.WaitAsync(TimeSpan.FromSeconds(30));
+                output.WriteLine($"{mpm} graceful: children replaced in {took.TotalMilliseconds:F0} ms; load {run}");
                 Assert.True(replaced, $"old generation children {string.Join(",", before)} still there after 10 s: {string.Join(",", s.ChildPids())}\n{run}");
                 Assert.True(took < TimeSpan.FromSeconds(10), $"graceful took {took}");
                 Assert.True(run.MaxLatency < TimeSpan.FromSeconds(10), "a request hung across the graceful restart: " + run);
@@ -105,7 +108,8 @@ public sealed class LoadTests
                 var children = s.ChildPids();
                 var took = await s.StopAsync(TimeSpan.FromSeconds(10));
                 stop.Cancel();
-                await load.WaitAsync(TimeSpan.FromSeconds(30));
+                var run = await load.WaitAsync(TimeSpan.FromSeconds(30));
+                output.WriteLine($"{mpm} stop under load: {took.TotalMilliseconds:F0} ms; load {run}");
                 Assert.True(took < TimeSpan.FromSeconds(10), $"SIGTERM under load took {took} (then SIGKILL)\n{s.ErrorLog[^Math.Min(3000, s.ErrorLog.Length)..]}");
                 Assert.True(ApacheServer.IsGone(parent), "the parent survived SIGTERM");
                 Assert.True(await TestRun.WaitUntilAsync(() => children.All(ApacheServer.IsGone), TimeSpan.FromSeconds(5)),

@@ -39,7 +39,7 @@ public sealed class ReloadFixture : ApacheFixture
     }
 }
 
-public sealed class ReloadTests(ReloadFixture fixture) : IClassFixture<ReloadFixture>
+public sealed class ReloadTests(ReloadFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<ReloadFixture>
 {
     [Theory]
     [MemberData(nameof(Mpm.Both), MemberType = typeof(Mpm))]
@@ -114,6 +114,8 @@ public sealed class ReloadTests(ReloadFixture fixture) : IClassFixture<ReloadFix
         var growth = baseline.Keys.Intersect(after.Keys).Select(p => (Pid: p, Kb: after[p] - baseline[p])).ToList();
         Assert.NotEmpty(growth);
         var worst = growth.MaxBy(g => g.Kb);
+        output.WriteLine($"{mpm}: {reloads} reloads in {sw.Elapsed.TotalSeconds:F1} s; growth per child (KiB): " +
+            string.Join(", ", growth.Select(g => $"{g.Pid}:{g.Kb} (from {baseline[g.Pid]})")));
         Assert.True(worst.Kb < 60 * 1024,
             $"{reloads} reloads in {sw.Elapsed.TotalSeconds:F0} s grew child {worst.Pid} by {worst.Kb / 1024} MB " +
             $"(baseline {string.Join(", ", baseline.Select(b => $"{b.Key}:{b.Value / 1024}MB"))}; after {string.Join(", ", after.Select(b => $"{b.Key}:{b.Value / 1024}MB"))})");

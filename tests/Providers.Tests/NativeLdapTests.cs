@@ -1,0 +1,16 @@
+using System.DirectoryServices.Protocols;
+using AccessHooks.Providers.Ldap;
+
+namespace AccessHooks.Providers.Tests;
+
+public sealed class NativeLdapTests
+{
+    [Fact]
+    public void The_libldap_handle_behind_ldap_connection_is_reachable()
+    {
+        // The watchdog depends on S.DS.P's private handle field and on loading libldap itself;
+        // a package upgrade that breaks either must fail here, not silently disarm the watchdog.
+        using var connection = new LdapConnection(new LdapDirectoryIdentifier("127.0.0.1", 1));
+        Assert.True(NativeLdap.TrySetNetworkTimeout(connection, TimeSpan.FromSeconds(1)));
+    }
+}
