@@ -13,8 +13,12 @@ public class HookRequest
 {
     public const string ApplicationGroupVariable = "mod_dotnet.application_group";
 
-    // A plain dictionary: one is built per hook call, so construction cost matters more than lookups.
-    private readonly Dictionary<string, string> _variables;
+    // One request is built per hook call, so construction cost matters more than lookups: the
+    // variables stay in the array they arrive in (a request has ~20; a lookup scans them, first
+    // occurrence wins) and a dictionary is built only if a script asks for all of them.
+    private readonly KeyValuePair<string, string>[] _list;
+    private readonly int _count;
+    private Dictionary<string, string>? _variables;
     private IPAddress? _remoteAddress;
 
     /// <param name="variables">CGI-style variables (REMOTE_ADDR, HTTP_HOST, ...). Credential headers are dropped.</param>
@@ -22,22 +26,70 @@ public class HookRequest
     public HookRequest(IEnumerable<KeyValuePair<string, string>> variables, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(variables);
-        var copy = new Dictionary<string, string>(StringComparer.Ordinal);
+        var copy = new List<KeyValuePair<string, string>>();
         foreach (var (name, value) in variables)
         {
+            ArgumentNullException.ThrowIfNull(name, nameof(variables));
             if (IsCredentialVariable(name))
                 continue;
-            copy.TryAdd(name, value ?? string.Empty);
+            copy.Add(new KeyValuePair<string, string>(name, value ?? string.Empty));
         }
-        _variables = copy;
+        _list = copy.ToArray();
+        _count = _list.Length;
         Logger = logger ?? NullLogger.Instance;
     }
 
+    /// <summary>
+    /// The host's constructor: takes ownership of <paramref name="variables"/> (the first
+    /// <paramref name="count"/> entries; names non-null, values non-null) without copying it.
+    /// Credential variables are still removed here, whoever built the array.
+    /// </summary>
+    internal HookRequest(KeyValuePair<string, string>[] variables, int count, ILogger logger)
+    {
+        var kept = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var variable = variables[i];
+            if (IsCredentialVariable(variable.Key))
+                continue;
+            variables[kept++] = variable;
+        }
+        _list = variables;
+        _count = kept;
+        Logger = logger;
+    }
+
     /// <summary>A CGI-style variable, or null when absent: <c>request["REMOTE_ADDR"]</c>.</summary>
-    public string? this[string name] => _variables.TryGetValue(name, out var value) ? value : null;
+    public string? this[string name]
+    {
+        get
+        {
+            ArgumentNullException.ThrowIfNull(name);
+            var list = _list;
+            for (var i = 0; i < _count; i++)
+            {
+                if (string.Equals(list[i].Key, name, StringComparison.Ordinal))
+                    return list[i].Value;
+            }
+            return null;
+        }
+    }
 
     /// <summary>All variables.</summary>
-    public IReadOnlyDictionary<string, string> Variables => _variables;
+    public IReadOnlyDictionary<string, string> Variables
+    {
+        get
+        {
+            var existing = Volatile.Read(ref _variables);
+            if (existing is not null)
+                return existing;
+            var built = new Dictionary<string, string>(_count, StringComparer.Ordinal);
+            for (var i = 0; i < _count; i++)
+                built.TryAdd(_list[i].Key, _list[i].Value);
+            // Two threads may race to build it; both results are equal, one is kept.
+            return Interlocked.CompareExchange(ref _variables, built, null) ?? built;
+        }
+    }
 
     /// <summary>A request header by name, case-insensitive; null when absent. Never Authorization.</summary>
     public string? Header(string name)

@@ -22,7 +22,8 @@ public sealed class CacheTests : IDisposable
         TestHost.EnsureInitialized();
         var before = Directory.GetFiles(TestHost.CacheDirectory, "*.dll").Length;
         var compiles = ScriptCompiler.CompileCount;
-        Assert.Equal("cached", new HookInvoker(first).CheckPassword("u", "p").Text);
+        var firstResult = new HookInvoker(first).CheckPassword("u", "p");
+        Assert.True("cached" == firstResult.Text, firstResult.Log);
         Assert.Equal(compiles + 1, ScriptCompiler.CompileCount);
         Assert.Equal(before + 1, Directory.GetFiles(TestHost.CacheDirectory, "*.dll").Length);
         Assert.Empty(Directory.GetFiles(TestHost.CacheDirectory, "*.tmp"));
@@ -49,6 +50,33 @@ public sealed class CacheTests : IDisposable
         var script = _dir.Write("uncached.cs", Source(Guid.NewGuid().ToString("N")));
         var output = Probe(script);
         Assert.Contains("rc=0 outcome=1 text=cached compiles=1 roslyn=True", output);
+    }
+
+    [Fact]
+    public void ABrokenScriptIsCompiledOncePerChangeAndItsFailureIsShared()
+    {
+        var broken = $"// {Guid.NewGuid():N}\npublic static class Auth {{ public static bool CheckPassword(HookRequest r, string u, string p) => nope; }}\n";
+        var first = _dir.Write("broken.cs", broken);
+        TestHost.EnsureInitialized();
+        var compiles = ScriptCompiler.CompileCount;
+        var invoker = new HookInvoker(first);
+        for (var i = 0; i < 3; i++)
+        {
+            var result = invoker.CheckPassword("u", "p");
+            Assert.Equal(201, result.Error);
+            Assert.Contains(result.Lines, line => line.Code == 201 && line.Message.Contains("error CS0103"));
+        }
+        Assert.Equal(compiles + 1, ScriptCompiler.CompileCount);
+
+        // The same source elsewhere (another group, path): the recorded failure, no compile.
+        var second = _dir.Write("broken-too.cs", broken);
+        var again = new HookInvoker(second).CheckPassword("u", "p");
+        Assert.Equal(201, again.Error);
+        Assert.Contains(again.Lines, line => line.Code == 201 && line.Message.Contains("error CS0103"));
+        Assert.Equal(compiles + 1, ScriptCompiler.CompileCount);
+
+        // Another process does not compile it either.
+        Assert.Contains("rc=1 outcome=0 text= compiles=0 roslyn=False", Probe(first));
     }
 
     private static string Probe(string script)

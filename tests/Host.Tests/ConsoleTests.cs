@@ -41,6 +41,35 @@ public sealed class ConsoleTests : IDisposable
     }
 
     [Fact]
+    public void EachWriteLineIsExactlyOneLogLine()
+    {
+        TestHost.EnsureInitialized();
+        ConsoleRedirect.Apply(restrict: false);
+        var marker = "m" + Guid.NewGuid().ToString("N");
+        var before = Infrastructure.TestLog.All.Count;
+        var result = new HookInvoker(_dir.Write("lines.cs", $$"""
+            public static class Auth
+            {
+                public static bool CheckPassword(HookRequest r, string u, string p)
+                {
+                    Console.WriteLine("{{marker}} one");
+                    Console.WriteLine("{{marker}} " + 2);
+                    Console.Out.WriteLine($"{{marker}} {u}");
+                    Console.WriteLine(42);
+                    Console.Write("{{marker}} four\n");
+                    return true;
+                }
+            }
+            """)).CheckPassword("three", "x");
+        Assert.True(result.Ok, result.Log);
+        var mine = Infrastructure.TestLog.All.Skip(before).Where(line => line.Ctx == 0 && line.Code == 211).Select(line => line.Message).ToList();
+        // Other tests may log concurrently, but never these texts nor empty lines from this script.
+        Assert.Equal([$"{marker} one", $"{marker} 2", $"{marker} three", $"{marker} four"], mine.Where(m => m.StartsWith(marker, StringComparison.Ordinal)));
+        Assert.Single(mine, m => m == "42");
+        Assert.DoesNotContain("", mine);
+    }
+
+    [Fact]
     public void OnMakesWritingToConsoleOutThrow()
     {
         TestHost.EnsureInitialized();

@@ -159,4 +159,26 @@ public sealed class ErrorTests : IDisposable
         Assert.Equal(206, invoker.CheckPassword("alice", "x").Error);
         Assert.InRange(watch.ElapsedMilliseconds, 150, 3000);
     }
+    [Fact]
+    public void SyncHookThatOverrunsTheLimitFailsClosed()
+    {
+        // Cannot be interrupted: it runs to the end, but its "true" must not grant access.
+        var path = _dir.Write("sleepy.cs", "public static class Auth { public static bool CheckPassword(HookRequest r, string u, string p) { if (u == \"slow\") System.Threading.Thread.Sleep(600); return true; } }");
+        var invoker = new HookInvoker(path) { TimeoutMs = 200 };
+        Assert.Equal(1, invoker.CheckPassword("fast", "x").Outcome);   // compiles; within the limit
+        var result = invoker.CheckPassword("slow", "x");
+        Assert.False(result.Ok);
+        Assert.Equal(206, result.Error);
+        Assert.Equal(0, result.Outcome);
+        Assert.Null(result.Text);
+        Assert.Contains(result.Lines, line => line.Code == 206 && line.Message.Contains("ms over the 200 ms limit") && line.Message.Contains("discarded"));
+    }
+
+    [Fact]
+    public void SyncHookWithinTheLimitOrWithoutOneAnswers()
+    {
+        var path = _dir.Write("sleepy.cs", "public static class Auth { public static bool CheckPassword(HookRequest r, string u, string p) { System.Threading.Thread.Sleep(300); return true; } }");
+        Assert.Equal(1, new HookInvoker(path) { TimeoutMs = 0 }.CheckPassword("alice", "x").Outcome);
+        Assert.Equal(1, new HookInvoker(path) { TimeoutMs = 10_000 }.CheckPassword("alice", "x").Outcome);
+    }
 }

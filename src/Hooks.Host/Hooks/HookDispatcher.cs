@@ -26,9 +26,9 @@ internal static unsafe class HookDispatcher
                 return Bridge.CallError;
             var password = NativeString.Decode(passwordBytes) ?? string.Empty;
             var request = RequestBuilder.Build(call, group, log);
-            var status = HookRunner.Run(slot.Fn!, request, user, password, call->TimeoutMs, log, lease.Generation, out var answer, out var error);
+            var status = HookRunner.Run(slot.Fn!, request, user, password, call->TimeoutMs, log, lease.Generation, out var answer, out var error, out var overrunMs);
             if (status != RunStatus.Completed)
-                return Failed(status, error, slot.Source, call->TimeoutMs, log, result);
+                return Failed(status, error, overrunMs, slot.Source, call->TimeoutMs, log, result);
             result->Outcome = (int)answer.Outcome;
             if (answer.Outcome == AuthOutcome.Granted && answer.UserName is { Length: > 0 } name)
                 result->Text = NativeString.ToMalloc(name);
@@ -54,9 +54,9 @@ internal static unsafe class HookDispatcher
                 return Bridge.CallError;
             var realm = NativeString.Decode(realmBytes) ?? string.Empty;
             var request = RequestBuilder.Build(call, group, log);
-            var status = HookRunner.Run(slot.Fn!, request, user, realm, call->TimeoutMs, log, lease.Generation, out var hash, out var error);
+            var status = HookRunner.Run(slot.Fn!, request, user, realm, call->TimeoutMs, log, lease.Generation, out var hash, out var error, out var overrunMs);
             if (status != RunStatus.Completed)
-                return Failed(status, error, slot.Source, call->TimeoutMs, log, result);
+                return Failed(status, error, overrunMs, slot.Source, call->TimeoutMs, log, result);
             if (hash is null)
             {
                 result->Outcome = (int)AuthOutcome.NotFound;
@@ -91,9 +91,9 @@ internal static unsafe class HookDispatcher
             if (slot is null)
                 return Bridge.CallError;
             var request = RequestBuilder.Build(call, group, log);
-            var status = HookRunner.Run(slot.Fn!, request, user, string.Empty, call->TimeoutMs, log, lease.Generation, out var listed, out var error);
+            var status = HookRunner.Run(slot.Fn!, request, user, string.Empty, call->TimeoutMs, log, lease.Generation, out var listed, out var error, out var overrunMs);
             if (status != RunStatus.Completed)
-                return Failed(status, error, slot.Source, call->TimeoutMs, log, result);
+                return Failed(status, error, overrunMs, slot.Source, call->TimeoutMs, log, result);
             if (listed is null)
             {
                 return Fail(result, log, ErrorCode.InvalidResult,
@@ -106,7 +106,7 @@ internal static unsafe class HookDispatcher
             catch (Exception e)
             {
                 // A lazy sequence (yield return) runs the script's code while we enumerate it.
-                return Failed(RunStatus.Faulted, e, slot.Source, call->TimeoutMs, log, result);
+                return Failed(RunStatus.Faulted, e, 0, slot.Source, call->TimeoutMs, log, result);
             }
             return Bridge.CallOk;
         }
@@ -129,9 +129,9 @@ internal static unsafe class HookDispatcher
                 return Bridge.CallError;
             var host = NativeString.Decode(hostBytes) ?? string.Empty;
             var request = RequestBuilder.Build(call, group, log);
-            var status = HookRunner.Run(slot.Fn!, request, host, string.Empty, call->TimeoutMs, log, lease.Generation, out var allowed, out var error);
+            var status = HookRunner.Run(slot.Fn!, request, host, string.Empty, call->TimeoutMs, log, lease.Generation, out var allowed, out var error, out var overrunMs);
             if (status != RunStatus.Completed)
-                return Failed(status, error, slot.Source, call->TimeoutMs, log, result);
+                return Failed(status, error, overrunMs, slot.Source, call->TimeoutMs, log, result);
             result->Outcome = allowed switch
             {
                 true => Bridge.AccessAllow,
@@ -233,10 +233,17 @@ internal static unsafe class HookDispatcher
         return null;
     }
 
-    private static int Failed(RunStatus status, Exception? error, string? source, int timeoutMs, CallLog log, HookResult* result)
+    private static int Failed(RunStatus status, Exception? error, long overrunMs, string? source, int timeoutMs, CallLog log, HookResult* result)
     {
         if (status == RunStatus.TimedOut)
             return Fail(result, log, ErrorCode.HookTimeout, $"{source} did not answer within {timeoutMs} ms (DotNetHookTimeout); it was cancelled");
+        if (status == RunStatus.Overran)
+        {
+            // Fail closed: a synchronous hook cannot be interrupted, but its late answer must not count.
+            return Fail(result, log, ErrorCode.HookTimeout,
+                $"{source} ran synchronously {overrunMs} ms over the {timeoutMs} ms limit (DotNetHookTimeout); its answer was discarded. " +
+                "Synchronous code cannot be interrupted: make the hook async and honour its CancellationToken for bounded latency");
+        }
         if (error is InvalidHookResultException invalid)
             return Fail(result, log, ErrorCode.InvalidResult, $"{source}: {invalid.Message}");
         // The exception as the script threw it: type, message and stack trace.

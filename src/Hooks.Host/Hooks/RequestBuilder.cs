@@ -12,9 +12,10 @@ internal static unsafe class RequestBuilder
         var variables = new KeyValuePair<string, string>[count + 1];
         var used = 0;
         var hasGroup = false;
+        var vars = call->Vars;
         for (var i = 0; i < count; i++)
         {
-            var kv = call->Vars[i];
+            var kv = vars[i];
             if (kv.Name == null)
                 continue;
             // Native passes the same names in the same order call after call, and many values
@@ -25,7 +26,8 @@ internal static unsafe class RequestBuilder
         }
         if (!hasGroup)
             variables[used++] = new KeyValuePair<string, string>(HookRequest.ApplicationGroupVariable, applicationGroup);
-        // HookRequest drops Authorization and Proxy-Authorization whatever it is given.
-        return new HookRequest(used == variables.Length ? variables : new ArraySegment<KeyValuePair<string, string>>(variables, 0, used), log);
+        // The request owns the array from here (no copy, no dictionary unless a script asks for
+        // Variables); it drops Authorization and Proxy-Authorization whatever it is given.
+        return new HookRequest(variables, used, log);
     }
 }

@@ -56,8 +56,38 @@ internal static class ScriptCache
         }
     }
 
+    /// <summary>The diagnostics of a compile of this key that failed in some process, or null.</summary>
+    public static string[]? TryReadFailure(string key)
+    {
+        var directory = Directory;
+        if (directory is null)
+            return null;
+        try
+        {
+            var path = System.IO.Path.Combine(directory, key + FailureSuffix);
+            return File.Exists(path) ? File.ReadAllLines(path, Encoding.UTF8) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Warn(e);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Records a failed compile as <c>key.errors</c> (the diagnostics, one per line) so other
+    /// children answer 500 without loading Roslyn. The key changes with the source, so fixing the
+    /// script never meets a stale failure.
+    /// </summary>
+    public static void WriteFailure(string key, string[] errors) =>
+        WriteAtomically(key + FailureSuffix, Encoding.UTF8.GetBytes(string.Join('\n', errors.Select(e => e.ReplaceLineEndings(" ")))));
+
+    private const string FailureSuffix = ".errors";
+
+    public static void Write(string key, byte[] image) => WriteAtomically(key + ".dll", image);
+
     /// <summary>Temp file + rename: a concurrent reader in another child sees all or nothing.</summary>
-    public static void Write(string key, byte[] image)
+    private static void WriteAtomically(string name, byte[] content)
     {
         var directory = Directory;
         if (directory is null)
@@ -65,9 +95,9 @@ internal static class ScriptCache
         try
         {
             System.IO.Directory.CreateDirectory(directory);
-            var final = System.IO.Path.Combine(directory, key + ".dll");
-            var temp = System.IO.Path.Combine(directory, $".{key}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-            File.WriteAllBytes(temp, image);
+            var final = System.IO.Path.Combine(directory, name);
+            var temp = System.IO.Path.Combine(directory, $".{name}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+            File.WriteAllBytes(temp, content);
             File.Move(temp, final, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

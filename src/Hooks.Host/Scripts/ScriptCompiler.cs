@@ -1,10 +1,8 @@
-using System.Collections.Immutable;
+using System.Reflection;
 using System.Runtime.CompilerServices;
-using System.Text;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.Emit;
-using Microsoft.CodeAnalysis.Text;
+using System.Runtime.Loader;
+using AccessHooks.Host.Interop;
+using AccessHooks.Host.Logging;
 
 namespace AccessHooks.Host.Scripts;
 
@@ -12,16 +10,16 @@ namespace AccessHooks.Host.Scripts;
 internal sealed record CompileOutput(byte[]? Image, IReadOnlyList<string> Errors);
 
 /// <summary>
-/// The only place that touches Roslyn. Its public surface uses BCL types alone and it is reached
-/// only through a NoInlining call on a cache miss, so a child that serves cached scripts never
-/// loads Microsoft.CodeAnalysis.
+/// Runs Roslyn in a collectible AssemblyLoadContext of its own. Roslyn and the metadata of the
+/// ~250 assemblies a script compiles against cost a child well over 100 MB; a child compiles
+/// rarely (first use of a script that is not in the cache, or an edit), so the compiler is
+/// loaded on demand, kept while compiles keep coming (<see cref="IdleUnloadDelay"/>), then
+/// unloaded and its memory collected. The host talks to AccessHooks.Host.Compiler through one
+/// delegate with BCL types only, so no Roslyn object is ever referenced from outside the context.
 /// </summary>
 internal static class ScriptCompiler
 {
-    private static int s_compileCount;
-
-    /// <summary>How many compiles this process ran (tests check a cache hit does none).</summary>
-    public static int CompileCount => Volatile.Read(ref s_compileCount);
+    private const string CompilerAssembly = "AccessHooks.Host.Compiler";
 
     // The usings internals.md promises, as global usings in a tree of their own so that line
     // numbers in the script stay the script's.
@@ -35,105 +33,252 @@ internal static class ScriptCompiler
         "global using AccessHooks;\n" +
         "global using Microsoft.Extensions.DependencyInjection;\n";
 
+    private delegate (byte[]? Image, string[] Errors) CompileFn(
+        string path, string text, string implicitUsings, string[] baseReferences, string[] extraReferences, string assemblyName);
+
+    private static readonly object s_gate = new();
+    private static readonly Lazy<string[]> s_baseReferences = new(ManagedReferences);
+    private static CompilerLoadContext? s_context;
+    private static CompileFn? s_compile;
+    private static int s_busy;
+    private static long s_lastUse;
+    private static Timer? s_idleTimer;
+    private static int s_compileCount;
+    private static int s_unloadCount;
+
+    /// <summary>How many compiles this process ran (tests check a cache hit does none).</summary>
+    public static int CompileCount => Volatile.Read(ref s_compileCount);
+
+    /// <summary>How many times the compiler context was unloaded (tests, status).</summary>
+    public static int UnloadCount => Volatile.Read(ref s_unloadCount);
+
+    /// <summary>Whether the compiler is loaded right now.</summary>
+    public static bool IsLoaded
+    {
+        get
+        {
+            lock (s_gate)
+                return s_context is not null;
+        }
+    }
+
+    /// <summary>
+    /// How long the compiler stays loaded after its last compile: long enough that a burst (a
+    /// group of scripts, several edits in a row) loads it once, short enough that a child does
+    /// not carry it. Internal so tests can shorten it.
+    /// </summary>
+    internal static TimeSpan IdleUnloadDelay { get; set; } = TimeSpan.FromSeconds(10);
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static CompileOutput Compile(ScriptSource source, string assemblyName)
     {
         Interlocked.Increment(ref s_compileCount);
-        return Roslyn.Compile(source, assemblyName);
+        var compile = Enter();
+        try
+        {
+            var (image, errors) = compile(source.Path, BlankReferenceLines(source), ImplicitUsings,
+                s_baseReferences.Value, source.References, assemblyName);
+            return new CompileOutput(image, errors);
+        }
+        finally
+        {
+            Leave();
+        }
     }
 
-    /// <summary>Holds the Roslyn-typed statics, so loading ScriptCompiler itself loads no Roslyn type.</summary>
-    private static class Roslyn
+    /// <summary>
+    /// Unloads the compiler now unless a compile is running, and collects it. Returns a weak
+    /// reference to the unloaded context (null when nothing was loaded or it is busy) so tests
+    /// can watch it go.
+    /// </summary>
+    internal static WeakReference? UnloadNow()
     {
-        private static readonly Lazy<ImmutableArray<MetadataReference>> s_references = new(LoadReferences);
-
-        private static readonly CSharpParseOptions s_parseOptions =
-            new(LanguageVersion.Latest, DocumentationMode.None, SourceCodeKind.Regular);
-
-        private static readonly SyntaxTree s_usings =
-            CSharpSyntaxTree.ParseText(SourceText.From(ImplicitUsings, Encoding.UTF8), s_parseOptions, path: "<implicit usings>");
-
-        private static readonly CSharpCompilationOptions s_options = new(
-            OutputKind.DynamicallyLinkedLibrary,
-            optimizationLevel: OptimizationLevel.Release,
-            nullableContextOptions: NullableContextOptions.Enable,
-            concurrentBuild: true,
-            deterministic: true);
-
-        public static CompileOutput Compile(ScriptSource source, string assemblyName)
+        WeakReference? unloaded;
+        lock (s_gate)
         {
-            var text = SourceText.From(BlankReferenceLines(source), Encoding.UTF8);
-            var tree = CSharpSyntaxTree.ParseText(text, s_parseOptions, source.Path);
-            var references = s_references.Value;
-            if (source.References.Length > 0)
-            {
-                var builder = references.ToBuilder();
-                foreach (var path in source.References)
-                {
-                    if (!File.Exists(path))
-                        return new CompileOutput(null, [$"{source.Path}: error: #r reference '{path}' not found"]);
-                    builder.Add(MetadataReference.CreateFromFile(path));
-                }
-                references = builder.ToImmutable();
-            }
-            var compilation = CSharpCompilation.Create(assemblyName, [s_usings, tree], references, s_options);
-            using var image = new MemoryStream();
-            // An embedded PDB gives script stack traces file and line numbers in the error log.
-            var result = compilation.Emit(image, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.Embedded));
-            if (result.Success)
-                return new CompileOutput(image.ToArray(), []);
-            var errors = new List<string>();
-            foreach (var diagnostic in result.Diagnostics)
-            {
-                if (diagnostic.Severity == DiagnosticSeverity.Error)
-                    errors.Add(Format(diagnostic));
-            }
-            return new CompileOutput(null, errors);
+            if (s_context is null || s_busy > 0)
+                return null;
+            unloaded = DetachLocked();
         }
+        Collect(unloaded);
+        return unloaded;
+    }
 
-        /// <summary><c>file:line:col: error CSxxxx: message</c>, 1-based, as compilers print for editors.</summary>
-        private static string Format(Diagnostic diagnostic)
+    private static CompileFn Enter()
+    {
+        lock (s_gate)
         {
-            var span = diagnostic.Location.GetMappedLineSpan();
-            var file = string.IsNullOrEmpty(span.Path) ? "<script>" : span.Path;
-            var start = span.StartLinePosition;
-            return $"{file}:{start.Line + 1}:{start.Character + 1}: error {diagnostic.Id}: {diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";
-        }
-
-        /// <summary><c>#r</c> is not C# outside scripting mode; its lines become blank so positions stay.</summary>
-        private static string BlankReferenceLines(ScriptSource source)
-        {
-            if (source.ReferenceLines.Length == 0)
-                return source.Text;
-            var lines = source.Text.Split('\n');
-            foreach (var line in source.ReferenceLines)
-                lines[line] = lines[line].EndsWith('\r') ? "\r" : string.Empty;
-            return string.Join('\n', lines);
-        }
-
-        private static ImmutableArray<MetadataReference> LoadReferences()
-        {
-            var builder = ImmutableArray.CreateBuilder<MetadataReference>();
-            foreach (var path in ScriptReferences.All())
-            {
-                if (IsManagedAssembly(path))
-                    builder.Add(MetadataReference.CreateFromFile(path));
-            }
-            return builder.ToImmutable();
-        }
-
-        private static bool IsManagedAssembly(string path)
-        {
+            s_busy++;
+            if (s_compile is not null)
+                return s_compile;
             try
             {
-                using var stream = File.OpenRead(path);
-                using var reader = new System.Reflection.PortableExecutable.PEReader(stream);
-                return reader.HasMetadata;
+                var context = new CompilerLoadContext(CompilerDirectory());
+                var type = context.LoadFromAssemblyName(new AssemblyName(CompilerAssembly))
+                    .GetType("AccessHooks.Host.Compiler.RoslynCompiler", throwOnError: true)!;
+                var method = type.GetMethod("Compile", BindingFlags.Public | BindingFlags.Static)
+                    ?? throw new MissingMethodException(type.FullName, "Compile");
+                s_compile = method.CreateDelegate<CompileFn>();
+                s_context = context;
+                return s_compile;
             }
-            catch (Exception e) when (e is IOException or BadImageFormatException or UnauthorizedAccessException)
+            catch
             {
-                return false;
+                s_busy--;
+                throw;
             }
+        }
+    }
+
+    private static void Leave()
+    {
+        lock (s_gate)
+        {
+            s_busy--;
+            s_lastUse = Environment.TickCount64;
+            if (s_busy == 0)
+            {
+                // One timer, re-armed by every compile: it fires once the compiler has been idle.
+                s_idleTimer ??= new Timer(static _ => IdleCheck(), null, Timeout.Infinite, Timeout.Infinite);
+                s_idleTimer.Change(IdleUnloadDelay, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    private static void IdleCheck()
+    {
+        try
+        {
+            WeakReference? unloaded;
+            lock (s_gate)
+            {
+                if (s_context is null || s_busy > 0)
+                    return;
+                var idle = TimeSpan.FromMilliseconds(Environment.TickCount64 - s_lastUse);
+                if (idle < IdleUnloadDelay)
+                {
+                    s_idleTimer?.Change(IdleUnloadDelay - idle, Timeout.InfiniteTimeSpan);
+                    return;
+                }
+                unloaded = DetachLocked();
+            }
+            Collect(unloaded);
+        }
+        catch (Exception e)
+        {
+            // A timer callback must not throw: that would end the process.
+            ApacheLog.Server(ApacheLevel.Warning, ErrorCode.InternalError, $"unloading the script compiler failed: {e}");
+        }
+    }
+
+    private static WeakReference DetachLocked()
+    {
+        var context = s_context!;
+        s_context = null;
+        s_compile = null;
+        s_idleTimer?.Change(Timeout.Infinite, Timeout.Infinite);
+        context.Unload();
+        Interlocked.Increment(ref s_unloadCount);
+        return new WeakReference(context);
+    }
+
+    /// <summary>
+    /// A collectible context goes away only after collections find nothing referencing it, and
+    /// it takes several (finalizers release the metadata's native memory, then the loader's).
+    /// The child would otherwise keep the garbage until its small steady allocation rate
+    /// triggers a gen2, which can be hours; the aggressive mode also returns the freed memory to
+    /// the OS instead of keeping it for reuse.
+    /// </summary>
+    private static void Collect(WeakReference? unloaded)
+    {
+        for (var i = 0; i < 10 && unloaded is { IsAlive: true }; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        TrimNativeHeap();
+    }
+
+    /// <summary>
+    /// Roslyn copies the metadata of every reference into malloc'd memory (System.Reflection.Metadata
+    /// prefetch); the finalizers above free it, but glibc keeps freed chunks inside the arena of
+    /// the thread that allocated them: ~30 MB stayed resident per compiling child, measured.
+    /// malloc_trim hands the free pages of every arena back. Absent on other C libraries (musl):
+    /// then the memory stays, as before.
+    /// </summary>
+    private static void TrimNativeHeap()
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        try
+        {
+            _ = MallocTrim(0);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Not glibc.
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc.so.6", EntryPoint = "malloc_trim")]
+    private static extern int MallocTrim(nuint pad);
+
+    private static string CompilerDirectory() =>
+        Path.GetDirectoryName(typeof(ScriptCompiler).Assembly.Location) is { Length: > 0 } directory ? directory : AppContext.BaseDirectory;
+
+    /// <summary><c>#r</c> is not C# outside scripting mode; its lines become blank so positions stay.</summary>
+    private static string BlankReferenceLines(ScriptSource source)
+    {
+        if (source.ReferenceLines.Length == 0)
+            return source.Text;
+        var lines = source.Text.Split('\n');
+        foreach (var line in source.ReferenceLines)
+            lines[line] = lines[line].EndsWith('\r') ? "\r" : string.Empty;
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>The framework and bundled assemblies that carry metadata (native files in those directories are skipped).</summary>
+    private static string[] ManagedReferences()
+    {
+        var managed = new List<string>();
+        foreach (var path in ScriptReferences.All())
+        {
+            if (IsManagedAssembly(path))
+                managed.Add(path);
+        }
+        return managed.ToArray();
+    }
+
+    private static bool IsManagedAssembly(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            using var reader = new System.Reflection.PortableExecutable.PEReader(stream);
+            return reader.HasMetadata;
+        }
+        catch (Exception e) when (e is IOException or BadImageFormatException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Loads the compiler and Roslyn from the host's directory; everything else they need (the
+    /// BCL, System.Collections.Immutable, System.Reflection.Metadata) comes from the default
+    /// context. Roslyn is also in the host's deps.json, but a context's own Load runs first, so
+    /// these copies are private to it.
+    /// </summary>
+    private sealed class CompilerLoadContext(string directory) : AssemblyLoadContext("AccessHooks script compiler", isCollectible: true)
+    {
+        protected override Assembly? Load(AssemblyName assemblyName)
+        {
+            var name = assemblyName.Name;
+            if (name is null || !(name == CompilerAssembly || name.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal)))
+                return null;
+            var path = Path.Combine(directory, name + ".dll");
+            return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
         }
     }
 }

@@ -26,7 +26,9 @@ internal static class ScriptLoader
     // The last image per script path: a new generation (another script joining the group, a
     // reload of a sibling) reuses unchanged scripts' images without a disk read or compile.
     // One entry per path keeps it bounded however often a script changes.
-    private static readonly ConcurrentDictionary<string, (string Key, byte[] Image)> s_recent = new(StringComparer.Ordinal);
+    // A compile failure is remembered the same way (Image null, Errors set): a broken script is
+    // compiled once per change, not again by every generation or application group that names it.
+    private static readonly ConcurrentDictionary<string, (string Key, byte[]? Image, string[]? Errors)> s_recent = new(StringComparer.Ordinal);
 
     public static LoadedImage Load(string path)
     {
@@ -50,12 +52,20 @@ internal static class ScriptLoader
 
         var key = ScriptCache.ComputeKey(source);
         if (s_recent.TryGetValue(path, out var recent) && recent.Key == key)
-            return Loaded(source, key, recent.Image);
+            return recent.Image is not null ? Loaded(source, key, recent.Image) : CompileFailed(source, recent.Errors ?? []);
         var cached = ScriptCache.TryRead(key);
         if (cached is not null)
         {
-            s_recent[path] = (key, cached);
+            s_recent[path] = (key, cached, null);
             return Loaded(source, key, cached);
+        }
+        // Another process already compiled this exact source and failed: same diagnostics, no
+        // Roslyn load (the key covers the source, the references and the host build).
+        var failure = ScriptCache.TryReadFailure(key);
+        if (failure is not null)
+        {
+            s_recent[path] = (key, null, failure);
+            return CompileFailed(source, failure);
         }
         return CompileAndStore(source, key);
     }
@@ -66,18 +76,23 @@ internal static class ScriptLoader
         var output = ScriptCompiler.Compile(source, "AccessHooks.Script." + key[..24]);
         if (output.Image is null)
         {
-            return new LoadedImage
-            {
-                Path = source.Path,
-                Mtime = source.Mtime,
-                Error = ErrorCode.CompileError,
-                Message = $"script '{source.Path}' failed to compile:\n" + string.Join('\n', output.Errors),
-            };
+            var errors = output.Errors.ToArray();
+            ScriptCache.WriteFailure(key, errors);
+            s_recent[source.Path] = (key, null, errors);
+            return CompileFailed(source, errors);
         }
         ScriptCache.Write(key, output.Image);
-        s_recent[source.Path] = (key, output.Image);
+        s_recent[source.Path] = (key, output.Image, null);
         return Loaded(source, key, output.Image);
     }
+
+    private static LoadedImage CompileFailed(ScriptSource source, string[] errors) => new()
+    {
+        Path = source.Path,
+        Mtime = source.Mtime,
+        Error = ErrorCode.CompileError,
+        Message = $"script '{source.Path}' failed to compile:\n" + string.Join('\n', errors),
+    };
 
     private static LoadedImage Loaded(ScriptSource source, string key, byte[] image) =>
         new() { Path = source.Path, Mtime = source.Mtime, Image = image, Key = key, References = source.References };

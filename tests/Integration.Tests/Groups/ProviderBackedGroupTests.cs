@@ -67,7 +67,13 @@ public sealed class LdapFixture : ApacheFixture
         if (_slapd is null)
         {
             _slapd = new SlapdServer();
-            _slapd.Add($"""
+            Seed(_slapd);
+        }
+        return Config(s, _slapd);
+    }
+
+    public static void Seed(SlapdServer slapd) =>
+            slapd.Add($"""
                 dn: ou=people,{SlapdServer.BaseDn}
                 objectClass: organizationalUnit
                 ou: people
@@ -96,10 +102,12 @@ public sealed class LdapFixture : ApacheFixture
                 member: uid=lara,ou=people,{SlapdServer.BaseDn}
 
                 """);
-        }
+
+    public static string Config(ApacheServer s, SlapdServer slapd)
+    {
         var script = s.InstallScript("LdapSite.cs", new Dictionary<string, string>
         {
-            ["LDAPURL"] = $"{_slapd.LdapUri}/ou=people,{SlapdServer.BaseDn}?uid?sub?(objectClass=inetOrgPerson)",
+            ["LDAPURL"] = $"{slapd.LdapUri}/ou=people,{SlapdServer.BaseDn}?uid?sub?(objectClass=inetOrgPerson)",
             ["BINDDN"] = SlapdServer.AdminDn,
             ["BINDPW"] = SlapdServer.AdminPassword,
             ["GROUPBASE"] = $"ou=groups,{SlapdServer.BaseDn}",
@@ -142,5 +150,35 @@ public sealed class LdapProviderTests(LdapFixture fixture) : IClassFixture<LdapF
         Assert.Equal(401, star.Status);
         Assert.Equal(401, (await http.GetAsync("/ldap/", "lara)(uid=*", "lara-pw")).Status);
         Assert.Equal(401, (await http.GetAsync("/ldap/", "lara", "")).Status); // no unauthenticated bind
+    }
+}
+
+public sealed class LdapDownTests
+{
+    [Theory]
+    [MemberData(nameof(Mpm.Both), MemberType = typeof(Mpm))]
+    public async Task A_directory_that_goes_down_fails_closed_with_500(string mpm)
+    {
+        RepoPaths.RequireModule();
+        using var slapd = new SlapdServer();
+        LdapFixture.Seed(slapd);
+        await using var s = new ApacheServer(mpm);
+        s.Configure(LdapFixture.Config(s, slapd));
+        await s.StartAsync();
+        using var http = new Http(s.BaseUrl, TimeSpan.FromSeconds(30));
+        var up = await http.GetAsync("/ldap/", "lara", "lara-pw");
+        Assert.True(up.Status == 200, up + "\n" + s.ErrorLog);
+
+        slapd.Stop();
+        var mark = s.ErrorLogLength;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 3; i++)
+        {
+            var down = await http.GetAsync("/ldap/", "lara", "lara-pw");
+            Assert.True(down.Status == 500, $"directory down: expected 500 (fail closed), got {down.Status}\n{s.ErrorLogSince(mark)}");
+        }
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), $"took {sw.Elapsed}");
+        Assert.Matches(new System.Text.RegularExpressions.Regex("DOTNET0[0-9]{3}"), s.ErrorLogSince(mark));
+        Assert.DoesNotContain("lara-pw", s.ErrorLog);
     }
 }

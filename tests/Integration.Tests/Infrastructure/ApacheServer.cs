@@ -8,7 +8,7 @@ public sealed record ApacheOptions
     /// <summary>LoadModule dotnet_module (and DotNetScriptCache). Off for Apache-only harness checks.</summary>
     public bool LoadDotNet { get; init; } = true;
 
-    /// <summary>Where mod_dotnet.so is loaded from (default: build/modules/mod_dotnet.so).</summary>
+    /// <summary>Where mod_dotnet.so is loaded from (default: the run's copy of build/modules/mod_dotnet.so).</summary>
     public string? ModulePath { get; init; }
 
     /// <summary>Adds `LogLevel auth_basic:debug ...` so denials are explained in the error log.</summary>
@@ -82,7 +82,7 @@ public sealed class ApacheServer : IAsyncDisposable
     public string PidFile => Path.Combine(Dir, "run", "httpd.pid");
     public string ErrorLogPath => Path.Combine(Dir, "logs", "error.log");
     public string AccessLogPath => Path.Combine(Dir, "logs", "access.log");
-    public string ModulePath => Options.ModulePath ?? RepoPaths.ModuleSo;
+    public string ModulePath => Options.ModulePath ?? TestRun.ModuleSnapshot;
     public bool Started => _parentPid != 0;
     public int ParentPid => _parentPid;
 

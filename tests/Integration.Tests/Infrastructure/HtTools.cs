@@ -10,9 +10,7 @@ public static class HtTools
         if (algorithm == "-B")
             args.AddRange(["-C", "5"]);
         args.AddRange([file, user, password]);
-        var r = ProcessRunner.Run("htpasswd", args, TimeSpan.FromSeconds(30));
-        if (r.ExitCode != 0)
-            throw new InvalidOperationException($"htpasswd failed: {r}");
+        AccessHooks.TestSupport.ExternalTool.Run("htpasswd", args, timeout: TimeSpan.FromSeconds(30)).EnsureSuccess("htpasswd");
         File.SetUnixFileMode(file, (UnixFileMode)Convert.ToInt32("644", 8));
     }
 
@@ -23,7 +21,7 @@ public static class HtTools
         if (create)
             args.Add("-c");
         args.AddRange([file, realm, user]);
-        var r = ProcessRunner.Run("setsid", args, TimeSpan.FromSeconds(30), stdin: $"{password}\n{password}\n");
+        var r = AccessHooks.TestSupport.ExternalTool.Run("setsid", args, $"{password}\n{password}\n", TimeSpan.FromSeconds(30));
         if (r.ExitCode != 0 || !File.Exists(file) || !File.ReadAllText(file).Contains($"{user}:{realm}:"))
             throw new InvalidOperationException($"htdigest failed: {r}");
         File.SetUnixFileMode(file, (UnixFileMode)Convert.ToInt32("644", 8));

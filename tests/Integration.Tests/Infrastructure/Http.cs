@@ -145,7 +145,7 @@ public sealed class LoadRun
 
     public static async Task<LoadRun> RunAsync(string baseUrl, int clients, TimeSpan duration,
         Func<Http, CancellationToken, Task<HttpResult>> request, bool keepAlive = true, TimeSpan? requestTimeout = null,
-        CancellationToken stop = default)
+        CancellationToken stop = default, TimeSpan? pause = null)
     {
         var run = new LoadRun();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -171,6 +171,8 @@ public sealed class LoadRun
                 lock (run._lock)
                     if (sw.Elapsed > run.MaxLatency)
                         run.MaxLatency = sw.Elapsed;
+                if (pause is { } p && !cts.IsCancellationRequested)
+                    await Task.Delay(p);
             }
         })).ToArray();
         await Task.WhenAll(tasks);

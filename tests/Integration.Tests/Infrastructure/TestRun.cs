@@ -11,16 +11,15 @@ public static class TestRun
 {
     public const string ApacheUser = "www-data";
 
-    private static readonly Lazy<string> RootLazy = new(() =>
+    // The run's root: a TestSupport TempDirectory (0755), deleted when the test process exits
+    // unless AH_KEEP_TEST_DIRS=1 (then configs and logs stay for a post-mortem).
+    private static readonly Lazy<AccessHooks.TestSupport.TempDirectory> RootLazy = new(() =>
     {
-        var root = Path.Combine(Path.GetTempPath(), $"ah-it-{Environment.ProcessId}-{DateTime.UtcNow:HHmmss}");
-        Directory.CreateDirectory(root);
-        MakeReadable(root);
+        var root = new AccessHooks.TestSupport.TempDirectory("ah-it-");
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            if (Environment.GetEnvironmentVariable("AH_KEEP_TEST_DIRS") == "1")
-                return;
-            try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            if (Environment.GetEnvironmentVariable("AH_KEEP_TEST_DIRS") != "1")
+                root.Dispose();
         };
         return root;
     });
@@ -33,10 +32,51 @@ public static class TestRun
         return dir;
     });
 
+    private static readonly Lazy<string> ModuleLazy = new(SnapshotModule);
+
     private static int _counter;
 
+    /// <summary>
+    /// A copy of build/modules (mod_dotnet.so and mod_dotnet/) taken once per run. Servers load the copy,
+    /// so a `make native` or `dotnet publish` running meanwhile cannot rewrite a .so under a live Apache
+    /// (children forked from a parent whose mapped module changed on disk crash with SIGSEGV).
+    /// </summary>
+    public static string ModuleSnapshot => ModuleLazy.Value;
+
+    private static string SnapshotModule()
+    {
+        RepoPaths.RequireModule();
+        var dest = Path.Combine(Root, "modules");
+        for (var attempt = 0; ; attempt++)
+        {
+            if (Directory.Exists(dest))
+                Directory.Delete(dest, recursive: true);
+            var before = Stamp();
+            CopyTree(RepoPaths.ModulesDir, dest);
+            if (Stamp() == before)
+                break;
+            if (attempt == 5)
+                throw new InvalidOperationException("build/modules keeps changing while being copied (a build is running)");
+            Thread.Sleep(2000);
+        }
+        return Path.Combine(dest, "mod_dotnet.so");
+
+        static string Stamp() => string.Join("|", new[] { RepoPaths.ModuleSo, RepoPaths.HostDll }
+            .Select(f => new FileInfo(f)).Select(f => $"{f.Length}:{f.LastWriteTimeUtc.Ticks}"));
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        MakeReadable(to);
+        foreach (var f in Directory.EnumerateFiles(from))
+            File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
+        foreach (var d in Directory.EnumerateDirectories(from))
+            CopyTree(d, Path.Combine(to, Path.GetFileName(d)));
+    }
+
     /// <summary>The run's root directory (0755).</summary>
-    public static string Root => RootLazy.Value;
+    public static string Root => RootLazy.Value.Path;
 
     /// <summary>The DotNetScriptCache every server of the run shares (owned by www-data).</summary>
     public static string ScriptCache => CacheLazy.Value;
