@@ -125,4 +125,28 @@ public sealed class CheckPasswordTests : IDisposable
         Assert.True(result.Ok, result.Log);
         Assert.Equal(Granted, result.Outcome);
     }
+
+    [Fact]
+    public void ARequestKeptByAScriptStillReadsItsOwnVariablesAfterTheCall()
+    {
+        // HookRequest is built from the host's array without a copy; it must not depend on the
+        // native strings, which are gone once the call returns.
+        var invoker = Script("""
+            private static HookRequest? s_previous;
+            public static string CheckPassword(HookRequest r, string u, string p)
+            {
+                var previous = s_previous;
+                s_previous = r;
+                return previous is null ? "first" : previous["HTTP_X_CALL"] + "|" + previous.Variables["HTTP_X_CALL"] + "|" + previous.Variables.Count + "|" + r["HTTP_X_CALL"] + "|" + r["HTTP_X_DUP"];
+            }
+            """);
+        invoker.Variables.Add(new("HTTP_X_CALL", "one"));
+        invoker.Variables.Add(new("HTTP_X_DUP", "first wins"));
+        invoker.Variables.Add(new("HTTP_X_DUP", "second"));
+        Assert.Equal("first", invoker.CheckPassword("alice", "x").Text);
+        // The variables given, less one duplicate name, plus mod_dotnet.application_group.
+        var count = invoker.Variables.Count;
+        invoker.Variables[5] = new("HTTP_X_CALL", "two");
+        Assert.Equal($"one|one|{count}|two|first wins", invoker.CheckPassword("alice", "x").Text);
+    }
 }

@@ -18,15 +18,15 @@ internal static unsafe class StringCache
     {
         if (value == null)
             return string.Empty;
-        var span = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(value);
         var bytes = t_bytes ??= new byte[]?[Slots];
         var strings = t_strings ??= new string?[Slots];
         for (var i = 0; i < Slots; i++)
         {
             var candidate = bytes[i];
-            if (candidate is not null && span.SequenceEqual(candidate))
+            if (candidate is not null && EqualsTerminated(value, candidate))
                 return strings[i]!;
         }
+        var span = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(value);
         var decoded = NativeString.Decode(span);
         var slot = t_next;
         t_next = (slot + 1) % Slots;
@@ -56,17 +56,36 @@ internal static unsafe class StringCache
 
     private static string GetAt(int position, byte* value, ref byte[]?[]? bytesSlots, ref string?[]? stringSlots)
     {
-        var span = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(value);
-        if (position >= PositionSlots || span.Length > MaxCachedValue)
-            return NativeString.Decode(span);
+        if (position >= PositionSlots)
+            return NativeString.Decode(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(value));
         var bytes = bytesSlots ??= new byte[]?[PositionSlots];
         var strings = stringSlots ??= new string?[PositionSlots];
         var cached = bytes[position];
-        if (cached is not null && span.SequenceEqual(cached))
+        // The hit path reads the native string once, without measuring it first.
+        if (cached is not null && EqualsTerminated(value, cached))
             return strings[position]!;
+        var span = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(value);
+        if (span.Length > MaxCachedValue)
+            return NativeString.Decode(span);
         var decoded = NativeString.Decode(span);
         bytes[position] = span.ToArray();
         strings[position] = decoded;
         return decoded;
+    }
+
+    /// <summary>
+    /// Whether the NUL-terminated <paramref name="value"/> has exactly the bytes of
+    /// <paramref name="cached"/>. Byte by byte on purpose: cached strings hold no NUL, so the
+    /// loop stops at the terminator at the latest and never reads past the native string, which
+    /// a vectorised compare of cached.Length bytes could do (and fault at a page end).
+    /// </summary>
+    private static bool EqualsTerminated(byte* value, byte[] cached)
+    {
+        for (var i = 0; i < cached.Length; i++)
+        {
+            if (value[i] != cached[i])
+                return false;
+        }
+        return value[cached.Length] == 0;
     }
 }

@@ -1,4 +1,5 @@
 using AccessHooks.Integration.Tests.Infrastructure;
+using AccessHooks.TestSupport;
 
 namespace AccessHooks.Integration.Tests.AuthUser;
 
@@ -35,19 +36,18 @@ public sealed class MemcacheCacheFixture : AuthnCacheFixtureBase
 
     public MemcachedServer Memcached => _memcached ?? throw new InvalidOperationException("memcached not started");
 
-    protected override string SoCache => $"memcache:127.0.0.1:{Memcached.Port}";
+    protected override string SoCache => $"memcache:{Memcached.Address}";
 
     protected override string Build(ApacheServer s)
     {
-        _memcached ??= MemcachedServer.StartAsync().GetAwaiter().GetResult();
+        _memcached ??= new MemcachedServer();
         return base.Build(s);
     }
 
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        if (_memcached is not null)
-            await _memcached.DisposeAsync();
+        _memcached?.Dispose();
     }
 }
 
@@ -116,9 +116,9 @@ public sealed class MemcacheAuthnCacheTests(MemcacheCacheFixture fixture) : ICla
     public async Task Cached_credentials_do_not_call_the_script_again_memcached(string mpm)
     {
         var s = await fixture.ServerAsync(mpm);
-        var setsBefore = await fixture.Memcached.StatAsync("cmd_set");
+        var setsBefore = fixture.Memcached.Stat("cmd_set");
         await AuthnCacheScenario.RunAsync(s, fixture.StateDir(s));
-        Assert.True(await fixture.Memcached.StatAsync("cmd_set") > setsBefore, "the module stored nothing in memcached");
-        Assert.True(await fixture.Memcached.StatAsync("get_hits") > 0, "nothing was answered from memcached");
+        Assert.True(fixture.Memcached.Stat("cmd_set") > setsBefore, "the module stored nothing in memcached");
+        Assert.True(fixture.Memcached.Stat("get_hits") > 0, "nothing was answered from memcached");
     }
 }

@@ -15,14 +15,48 @@ public static class TestRun
     // unless AH_KEEP_TEST_DIRS=1 (then configs and logs stay for a post-mortem).
     private static readonly Lazy<AccessHooks.TestSupport.TempDirectory> RootLazy = new(() =>
     {
+        RemoveStaleRuns();
         var root = new AccessHooks.TestSupport.TempDirectory("ah-it-");
+        File.WriteAllText(Path.Combine(root.Path, OwnerFile), Environment.ProcessId.ToString());
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            if (Environment.GetEnvironmentVariable("AH_KEEP_TEST_DIRS") != "1")
-                root.Dispose();
+            if (Environment.GetEnvironmentVariable("AH_KEEP_TEST_DIRS") == "1")
+                return;
+            // owner.pid goes last: if the host is torn down half-way, the next run still recognises
+            // the remains as a stale run of ours and removes them.
+            try
+            {
+                foreach (var d in Directory.EnumerateDirectories(root.Path))
+                    Directory.Delete(d, recursive: true);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+            root.Dispose();
         };
         return root;
     });
+
+    private const string OwnerFile = "owner.pid";
+
+    /// <summary>The exit handler may not finish deleting a large tree before the test host is torn down:
+    /// remove earlier runs' directories (marked with owner.pid) whose process is gone.</summary>
+    private static void RemoveStaleRuns()
+    {
+        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), "ah-it-*"))
+        {
+            try
+            {
+                var owner = Path.Combine(dir, OwnerFile);
+                if (!File.Exists(owner) || !int.TryParse(File.ReadAllText(owner).Trim(), out var pid))
+                    continue;
+                if (Directory.Exists($"/proc/{pid}"))
+                    continue;
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+    }
 
     private static readonly Lazy<string> CacheLazy = new(() =>
     {

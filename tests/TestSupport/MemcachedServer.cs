@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace AccessHooks.TestSupport;
+
+/// <summary>
+/// A private memcached on 127.0.0.1 and a free port (for mod_authn_socache's memcache backend),
+/// started with a bounded wait and stopped by pid (SIGTERM, then SIGKILL) on dispose.
+/// Usable as an xunit fixture (parameterless constructor).
+/// </summary>
+public sealed class MemcachedServer : IDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
+    private Process? _process;
+
+    /// <summary>Starts /usr/bin/memcached (as nobody when run by root) and waits until it accepts connections.</summary>
+    public MemcachedServer()
+    {
+        Exception? last = null;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            Port = SlapdServer.FreePort();
+            var start = new ProcessStartInfo("/usr/bin/memcached")
+            {
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            foreach (var a in new[] { "-l", "127.0.0.1", "-p", Port.ToString(), "-U", "0", "-m", "16", "-u", "nobody" })
+                start.ArgumentList.Add(a);
+            _process = Process.Start(start) ?? throw new InvalidOperationException("cannot start memcached");
+            _process.OutputDataReceived += (_, _) => { };
+            _process.ErrorDataReceived += (_, _) => { };
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+            var deadline = DateTime.UtcNow + StartTimeout;
+            while (DateTime.UtcNow < deadline && !_process.HasExited)
+            {
+                if (Accepts(Port))
+                    return;
+                Thread.Sleep(50);
+            }
+            last = new TimeoutException($"memcached did not listen on 127.0.0.1:{Port}");
+            Stop();
+        }
+        throw new InvalidOperationException("memcached did not start: " + last?.Message, last);
+    }
+
+    /// <summary>The TCP port on 127.0.0.1.</summary>
+    public int Port { get; private set; }
+
+    /// <summary>"127.0.0.1:port", as AuthnCacheSOCache memcache:... wants it.</summary>
+    public string Address => $"127.0.0.1:{Port}";
+
+    /// <summary>One counter of the text protocol's <c>stats</c> (get_hits, cmd_set, curr_items, ...).</summary>
+    public long Stat(string name)
+    {
+        using var client = new TcpClient();
+        if (!client.ConnectAsync(IPAddress.Loopback, Port).Wait(5000))
+            throw new TimeoutException("memcached did not accept a connection");
+        var stream = client.GetStream();
+        stream.ReadTimeout = 5000;
+        stream.Write("stats\r\n"u8);
+        var text = new StringBuilder();
+        var buffer = new byte[4096];
+        while (!text.ToString().Contains("END\r\n", StringComparison.Ordinal))
+        {
+            var n = stream.Read(buffer, 0, buffer.Length);
+            if (n == 0)
+                break;
+            text.Append(Encoding.ASCII.GetString(buffer, 0, n));
+        }
+        foreach (var line in text.ToString().Split("\r\n"))
+        {
+            var parts = line.Split(' ');
+            if (parts.Length == 3 && parts[0] == "STAT" && parts[1] == name)
+                return long.Parse(parts[2]);
+        }
+        throw new InvalidOperationException($"memcached has no stat '{name}'");
+    }
+
+    /// <summary>Stops memcached: SIGTERM, up to 5 s, then SIGKILL. Idempotent.</summary>
+    public void Stop()
+    {
+        var process = _process;
+        _process = null;
+        if (process is null)
+            return;
+        try
+        {
+            if (!process.HasExited)
+            {
+                using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString()]) { UseShellExecute = false }))
+                    kill?.WaitForExit(5000);
+                if (!process.WaitForExit(5000))
+                {
+                    process.Kill();
+                    process.WaitForExit(5000);
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        process.Dispose();
+    }
+
+    /// <summary>Stops memcached.</summary>
+    public void Dispose() => Stop();
+
+    private static bool Accepts(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            return client.ConnectAsync(IPAddress.Loopback, port).Wait(1000) && client.Connected;
+        }
+        catch (AggregateException)
+        {
+            return false;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
