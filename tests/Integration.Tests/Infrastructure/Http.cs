@@ -138,6 +138,9 @@ public sealed class LoadRun
 {
     public int Requests;
     public int Errors;
+    /// <summary>Requests sent a second time after the connection was reset or closed before any
+    /// response (only with <c>retryResetOnce</c>).</summary>
+    public int Retries;
     public readonly System.Collections.Concurrent.ConcurrentDictionary<int, int> Statuses = new();
     public readonly System.Collections.Concurrent.ConcurrentQueue<string> ErrorSamples = new();
     public TimeSpan MaxLatency;
@@ -145,7 +148,7 @@ public sealed class LoadRun
 
     public static async Task<LoadRun> RunAsync(string baseUrl, int clients, TimeSpan duration,
         Func<Http, CancellationToken, Task<HttpResult>> request, bool keepAlive = true, TimeSpan? requestTimeout = null,
-        CancellationToken stop = default, TimeSpan? pause = null)
+        CancellationToken stop = default, TimeSpan? pause = null, bool retryResetOnce = false)
     {
         var run = new LoadRun();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -158,14 +161,25 @@ public sealed class LoadRun
                 var sw = Stopwatch.StartNew();
                 try
                 {
-                    var r = await request(http, CancellationToken.None);
+                    HttpResult r;
+                    try
+                    {
+                        r = await request(http, CancellationToken.None);
+                    }
+                    catch (HttpRequestException e) when (retryResetOnce && e.InnerException is IOException or System.Net.Sockets.SocketException)
+                    {
+                        // What a browser does with an idempotent GET whose connection was reset
+                        // before any response; a second failure counts as an error.
+                        Interlocked.Increment(ref run.Retries);
+                        r = await request(http, CancellationToken.None);
+                    }
                     run.Statuses.AddOrUpdate(r.Status, 1, (_, n) => n + 1);
                 }
                 catch (Exception e)
                 {
                     Interlocked.Increment(ref run.Errors);
                     if (run.ErrorSamples.Count < 10)
-                        run.ErrorSamples.Enqueue($"{e.GetType().Name}: {e.Message}");
+                        run.ErrorSamples.Enqueue($"{e.GetType().Name}: {e.Message}" + (e.InnerException is { } inner ? $" ({inner.GetType().Name}: {inner.Message})" : ""));
                 }
                 Interlocked.Increment(ref run.Requests);
                 lock (run._lock)
@@ -182,7 +196,7 @@ public sealed class LoadRun
     public int Count(int status) => Statuses.TryGetValue(status, out var n) ? n : 0;
 
     public override string ToString() =>
-        $"{Requests} requests, {Errors} errors, max latency {MaxLatency.TotalMilliseconds:F0} ms, statuses " +
+        $"{Requests} requests, {Errors} errors, {Retries} retried, max latency {MaxLatency.TotalMilliseconds:F0} ms, statuses " +
         string.Join(", ", Statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}x{s.Value}")) +
         (ErrorSamples.IsEmpty ? "" : "\nerrors: " + string.Join("\n  ", ErrorSamples));
 }
