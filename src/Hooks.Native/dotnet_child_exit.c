@@ -91,7 +91,7 @@ void dotnet_child_init(apr_pool_t *pchild, server_rec *s)
     /* A 2 MB gen0 budget instead of the cache-size-derived default (tens of MB on most CPUs):
        every child keeps its gen0 budget committed, and a hook allocates ~1 KB a call, so this
        halves the runtime's private memory per child for a few cheap gen0 GCs per second under
-       load (docs/performance-memory.md). Only an environment variable reaches this knob (the
+       load (docs/performance.md, "Memory per Apache child"). Only an environment variable reaches this knob (the
        runtimeconfig property is not read); an administrator's own value is kept. */
     setenv("DOTNET_GCgen0size", "0x200000", 0);
     /* Registered from a REALLY_FIRST child_init: cleanups run in reverse order, so this one
