@@ -21,7 +21,7 @@ public sealed class MemcachedServer : IDisposable
         Exception? last = null;
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            Port = SlapdServer.FreePort();
+            Port = LoopbackPort.Free();
             var start = new ProcessStartInfo("/usr/bin/memcached")
             {
                 UseShellExecute = false,
@@ -38,7 +38,7 @@ public sealed class MemcachedServer : IDisposable
             var deadline = DateTime.UtcNow + StartTimeout;
             while (DateTime.UtcNow < deadline && !_process.HasExited)
             {
-                if (Accepts(Port))
+                if (LoopbackPort.Accepts(Port))
                     return;
                 Thread.Sleep(50);
             }
@@ -109,21 +109,4 @@ public sealed class MemcachedServer : IDisposable
 
     /// <summary>Stops memcached.</summary>
     public void Dispose() => Stop();
-
-    private static bool Accepts(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            return client.ConnectAsync(IPAddress.Loopback, port).Wait(1000) && client.Connected;
-        }
-        catch (AggregateException)
-        {
-            return false;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 }

@@ -41,8 +41,8 @@ public sealed class SlapdServer : IDisposable
         // A free port found now can be taken by the time slapd binds it: try a few pairs.
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            Port = FreePort();
-            LdapsPort = FreePort();
+            Port = LoopbackPort.Free();
+            LdapsPort = LoopbackPort.Free();
             try
             {
                 Start();
@@ -167,7 +167,7 @@ public sealed class SlapdServer : IDisposable
         process.BeginOutputReadLine();
         _process = process;
         var deadline = Stopwatch.StartNew();
-        while (!(Accepts(Port) && Accepts(LdapsPort)))
+        while (!(LoopbackPort.Accepts(Port) && LoopbackPort.Accepts(LdapsPort)))
         {
             if (process.HasExited)
                 throw new InvalidOperationException($"slapd exited with {process.ExitCode}");
@@ -188,32 +188,5 @@ public sealed class SlapdServer : IDisposable
                 _log.Remove(0, _log.Length / 2);
             _log.AppendLine(line);
         }
-    }
-
-    private static bool Accepts(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            return client.ConnectAsync(IPAddress.Loopback, port).Wait(1000) && client.Connected;
-        }
-        catch (AggregateException)
-        {
-            return false;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>A loopback TCP port nobody listens on right now.</summary>
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -62,7 +62,7 @@ public sealed class ApacheServer : IAsyncDisposable
         Mpm = mpm;
         Options = options ?? new ApacheOptions();
         Dir = directory ?? TestRun.NewDirectory($"apache-{mpm}");
-        Port = TestRun.FreePort();
+        Port = AccessHooks.TestSupport.LoopbackPort.Free();
         foreach (var sub in new[] { "logs", "run", "htdocs", "scripts", "cgi-bin" })
         {
             Directory.CreateDirectory(Path.Combine(Dir, sub));

@@ -26,7 +26,7 @@ public sealed class PythonBackend : IAsyncDisposable
 
     public static async Task<PythonBackend> StartAsync()
     {
-        var b = new PythonBackend { Port = TestRun.FreePort() };
+        var b = new PythonBackend { Port = AccessHooks.TestSupport.LoopbackPort.Free() };
         var dir = TestRun.NewDirectory("backend");
         var script = Path.Combine(dir, "backend.py");
         File.WriteAllText(script, Server);

@@ -132,15 +132,6 @@ public static class TestRun
     public static void ChownToApache(string path) =>
         ProcessRunner.Check("chown", "-R", $"{ApacheUser}:{ApacheUser}", path);
 
-    /// <summary>A free TCP port on 127.0.0.1 (asked of the kernel; released before use).</summary>
-    public static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        try { return ((IPEndPoint)l.LocalEndpoint).Port; }
-        finally { l.Stop(); }
-    }
-
     /// <summary>Waits, bounded, until something accepts TCP connections on 127.0.0.1:port.</summary>
     public static async Task<bool> WaitForPortAsync(int port, TimeSpan timeout)
     {
