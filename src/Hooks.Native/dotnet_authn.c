@@ -226,7 +226,9 @@ static authn_status dotnet_get_realm_hash(request_rec *r, const char *user, cons
                     "user:realm:password) or null", script->path);
         return AUTH_GENERAL_ERROR;
     }
-    *rethash = apr_pstrdup(r->pool, hash);
+    /* hash is already the module's own copy in r->pool (dotnet_call_finish); mod_auth_digest
+       compares lowercase hex, and the host lowercases too, so this only guards the ABI. */
+    *rethash = (char *)hash;
     for (i = 0; i < 32; i++) {
         (*rethash)[i] = (char)apr_tolower((*rethash)[i]);
     }
