@@ -53,7 +53,7 @@ public static unsafe class NativeEntryPoints
     {
         try
         {
-            return HookDispatcher.CheckPassword(call, user, password, result);
+            return AuthnPhase.CheckPassword(call, user, password, result);
         }
         catch (Exception e)
         {
@@ -66,7 +66,7 @@ public static unsafe class NativeEntryPoints
     {
         try
         {
-            return HookDispatcher.GetRealmHash(call, user, realm, result);
+            return AuthnPhase.GetRealmHash(call, user, realm, result);
         }
         catch (Exception e)
         {
@@ -79,7 +79,7 @@ public static unsafe class NativeEntryPoints
     {
         try
         {
-            return HookDispatcher.GroupsMatch(call, user, groups, groupCount, result);
+            return AuthzPhase.GroupsMatch(call, user, groups, groupCount, result);
         }
         catch (Exception e)
         {
@@ -92,7 +92,7 @@ public static unsafe class NativeEntryPoints
     {
         try
         {
-            return HookDispatcher.AllowAccess(call, host, result);
+            return AccessPhase.AllowAccess(call, host, result);
         }
         catch (Exception e)
         {
@@ -105,7 +105,7 @@ public static unsafe class NativeEntryPoints
     {
         try
         {
-            return HookDispatcher.Preload(call, result);
+            return HookCallPath.Preload(call, result);
         }
         catch (Exception e)
         {

@@ -36,6 +36,11 @@
     X(214, INTERNAL_ERROR,        "internal error in the managed host") \
     X(215, SCRIPT_RELOADED,       "script changed on disk and was reloaded") \
     X(216, CREDENTIALS_TOO_LONG,  "user name or password too long") \
+    X(217, SCRIPT_LOADED,         "script loaded into its application group") \
+    X(218, SERVICES_DISPOSE_SLOW, "disposing a script generation's services was slow or failed") \
+    X(219, HOOK_STUCK,            "a hook is still running after its deadline") \
+    X(220, SCRIPT_CACHE_UNSAFE,   "script cache directory or file not trusted") \
+    X(221, AUTHN_CACHE_HASH,      "no hash could be offered to mod_authn_socache") \
     X(300, CONFIG_BAD_ARGUMENT,   "bad directive argument") \
     X(301, CONFIG_NOT_ALLOWED,    "directive not allowed in this context") \
     X(302, CONFIG_NO_SCRIPT,      "a dotnet provider is used but no script is configured")

@@ -96,17 +96,46 @@ public sealed class CheckPasswordTests : IDisposable
     {
         var invoker = Script("public static bool CheckPassword(HookRequest r, string u, string p) => throw new Exception(\"script-was-run\");");
         var result = invoker.CheckPassword("", "pw");
-        Assert.False(result.Ok);
-        Assert.Equal(205, result.Error);
+        Assert.True(result.Ok, result.Log);
+        Assert.Equal(0, result.Outcome);
+        Assert.Contains(result.Lines, line => line.Code == 205);
         Assert.DoesNotContain(result.Lines, line => line.Message.Contains("script-was-run"));
     }
 
-    [Fact]
-    public void UserWithControlCharactersIsRefused()
+    [Theory]
+    [InlineData("eve\r\nX: y")]
+    [InlineData("eve\u0085")]   // C1 NEL, sent as UTF-8
+    [InlineData("eve\u009b")]   // C1 CSI
+    public void UserWithControlCharactersIsDeniedNotAnError(string user)
     {
-        var result = Script("public static bool CheckPassword(HookRequest r, string u, string p) => true;").CheckPassword("eve\r\nX: y", "pw");
-        Assert.False(result.Ok);
-        Assert.Equal(212, result.Error);
+        var result = Script("public static bool CheckPassword(HookRequest r, string u, string p) => true;").CheckPassword(user, "pw");
+        Assert.True(result.Ok, result.Log);
+        Assert.Equal(0, result.Outcome);
+        Assert.Contains(result.Lines, line => line.Code == 212);
+    }
+
+    [Fact]
+    public void ALatin1C1ByteIsDeniedToo()
+    {
+        // 0x85 alone is not UTF-8: decoded as Latin-1 it is U+0085, a C1 control.
+        var result = Script("public static bool CheckPassword(HookRequest r, string u, string p) => true;")
+            .CheckPassword([(byte)'e', (byte)'v', (byte)'e', 0x85], "pw"u8.ToArray());
+        Assert.True(result.Ok, result.Log);
+        Assert.Equal(0, result.Outcome);
+    }
+
+    [Fact]
+    public void ANonUtf8NameGrantedBecomesItsUtf8Form()
+    {
+        // "jos\xe9" in Latin-1 and "jos\u00e9" in UTF-8 are one user to the script, and one REMOTE_USER after a grant.
+        var invoker = Script("public static bool CheckPassword(HookRequest r, string u, string p) => u == \"jos\u00e9\";");
+        var latin1 = invoker.CheckPassword([(byte)'j', (byte)'o', (byte)'s', 0xe9], "pw"u8.ToArray());
+        Assert.True(latin1.Ok, latin1.Log);
+        Assert.Equal(1, latin1.Outcome);
+        Assert.Equal("jos\u00e9", latin1.Text);
+        var utf8 = invoker.CheckPassword("jos\u00e9", "pw");
+        Assert.Equal(1, utf8.Outcome);
+        Assert.Null(utf8.Text);
     }
 
     [Fact]

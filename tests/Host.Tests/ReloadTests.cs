@@ -162,7 +162,7 @@ public sealed class ReloadTests : IDisposable
     {
         foreach (var context in AssemblyLoadContext.All)
         {
-            if (context.Name is { } name && name.Contains(group, StringComparison.Ordinal))
+            if (context.Name is { } name && name.StartsWith("AccessHooks script", StringComparison.Ordinal) && name.Contains(group, StringComparison.Ordinal))
                 return new WeakReference(context);
         }
         return null;
@@ -174,7 +174,7 @@ public sealed class ReloadTests : IDisposable
         var count = 0;
         foreach (var context in AssemblyLoadContext.All)
         {
-            if (context.Name is { } name && name.Contains(group, StringComparison.Ordinal))
+            if (context.Name is { } name && name.StartsWith("AccessHooks script", StringComparison.Ordinal) && name.Contains(group, StringComparison.Ordinal))
                 count++;
         }
         return count;

@@ -122,7 +122,7 @@ public sealed class ServicesTests : IDisposable
         """;
 
     [Fact]
-    public void ScriptsOfOneGroupShareSingletons()
+    public void ScriptsOfOneGroupNeverShareServices()
     {
         var user = _dir.Write("user.cs", CountingScript);
         var groups = _dir.Write("groups.cs", """
@@ -130,6 +130,7 @@ public sealed class ServicesTests : IDisposable
             {
                 public static void ConfigureServices(IServiceCollection services)
                 {
+                    services.AddSingleton<System.Runtime.CompilerServices.StrongBox<int>>();
                     services.AddSingleton<IGroupProvider, Groups>();
                 }
             }
@@ -143,13 +144,44 @@ public sealed class ServicesTests : IDisposable
         var userInvoker = new HookInvoker(user, group);
         var groupInvoker = new HookInvoker(groups, group);
         Assert.Equal("count-1", userInvoker.CheckPassword("alice", "x").Text);
-        // The group script joins: a new generation with both scripts and one new container,
-        // whose single counter both scripts' services then share.
+        // The group script joins: its own container with its own counter; the user script's is untouched.
         var joined = groupInvoker.GroupsMatch("alice", "count-1", "count-2", "count-3");
         Assert.True(joined.Ok, joined.Log);
         Assert.Equal(0, joined.Outcome);
         Assert.Equal("count-2", userInvoker.CheckPassword("alice", "x").Text);
-        Assert.Equal(2, groupInvoker.GroupsMatch("alice", "count-1", "count-2", "count-3").Outcome);
+        Assert.Equal(1, groupInvoker.GroupsMatch("alice", "count-1", "count-2", "count-3").Outcome);
+        // Neither script answers the other's phase: the user script has no group provider.
+        Assert.Equal(202, userInvoker.GroupsMatch("alice", "count-1").Error);
+        Assert.Equal(202, groupInvoker.CheckPassword("alice", "x").Error);
+    }
+
+    [Fact]
+    public void OneFileNamedByTwoDirectivesIsLoadedOnceAndSharesItsSingletons()
+    {
+        var site = _dir.Write("site.cs", """
+            public static class Site
+            {
+                public static void ConfigureServices(IServiceCollection services) =>
+                    services.AddSingleton<System.Runtime.CompilerServices.StrongBox<int>>()
+                            .AddSingleton<IPasswordChecker, Checker>().AddSingleton<IGroupProvider, Groups>();
+            }
+            public sealed class Checker(System.Runtime.CompilerServices.StrongBox<int> counter) : IPasswordChecker
+            {
+                public ValueTask<AuthResult> CheckPasswordAsync(HookRequest r, string u, string p, CancellationToken ct) =>
+                    new(AuthResult.GrantedAs("count-" + Interlocked.Increment(ref counter.Value)));
+            }
+            public sealed class Groups(System.Runtime.CompilerServices.StrongBox<int> counter) : IGroupProvider
+            {
+                public ValueTask<IReadOnlyCollection<string>> GroupsForUserAsync(HookRequest r, string u, CancellationToken ct) =>
+                    new(new[] { "count-" + Interlocked.Increment(ref counter.Value) });
+            }
+            """);
+        var group = "one-file-" + Guid.NewGuid().ToString("N");
+        var asUser = new HookInvoker(site, group);
+        var asGroup = new HookInvoker(site, group);
+        Assert.Equal("count-1", asUser.CheckPassword("alice", "x").Text);
+        Assert.Equal(1, asGroup.GroupsMatch("alice", "count-1", "count-2").Outcome);
+        Assert.Equal("count-3", asUser.CheckPassword("alice", "x").Text);
     }
 
     [Fact]

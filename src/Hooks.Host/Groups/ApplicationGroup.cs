@@ -1,95 +1,123 @@
+using System.Collections.Concurrent;
 using AccessHooks.Host.Interop;
 using AccessHooks.Host.Logging;
+using AccessHooks.Host.Scripts;
 
 namespace AccessHooks.Host.Groups;
 
 /// <summary>
-/// An application group: the scripts that share statics and DI singletons, served by one
-/// current <see cref="Generation"/>. Reading the current generation takes no lock; building a
-/// new one (first use, a new script joining, a changed file) is serialised per group.
+/// An application group: the scripts that share one <see cref="GroupReferences"/> (the
+/// assemblies they reference, and those assemblies' statics). Each script has its own current
+/// <see cref="ScriptGeneration"/> with its own container, so a directive is answered by its own
+/// script, never by another, and a changed script reloads alone. The same file named by several
+/// directives is one script here (one load, one set of singletons). Reading a script's current
+/// generation takes no lock; building one is serialised per script.
 /// </summary>
 internal sealed class ApplicationGroup(string name)
 {
-    private readonly object _buildGate = new();
-    private Generation? _current;
-    private List<string> _paths = [];
-    private int _generations;
-    private bool _shutDown;
+    private readonly ConcurrentDictionary<string, Script> _scripts = new(StringComparer.Ordinal);
+    private readonly Lazy<GroupReferences> _references = new(() => new GroupReferences($"AccessHooks group '{name}' references"));
+    private volatile bool _shutDown;
+
+    /// <summary>One script's slot: its current generation, and the gate its rebuilds take.</summary>
+    private sealed class Script
+    {
+        public ScriptGeneration? Current;
+        public int Generations;
+    }
 
     public string Name { get; } = name;
 
-    public Generation? Current => Volatile.Read(ref _current);
+    public string DisplayName => Name.Length == 0 ? "%{GLOBAL}" : Name;
 
-    /// <summary>The current generation with <paramref name="path"/> in it, referenced for the caller.</summary>
-    /// <param name="log">Where reload notices go (the call's log).</param>
-    public bool TryAcquire(string path, bool checkReload, CallLog log, out Lease lease)
+    /// <summary>The scripts loaded in this group and their current generation numbers.</summary>
+    public IEnumerable<(string Path, int Generation)> Scripts
     {
-        while (true)
+        get
         {
-            var generation = Volatile.Read(ref _current);
-            if (generation is not null && generation.TryGetUnit(path, out var unit))
+            foreach (var (path, script) in _scripts)
             {
-                if (checkReload && unit.HasChanged())
-                {
-                    Rebuild(generation, path, log, changed: true);
-                    continue;
-                }
-                if (generation.TryAddRef())
-                {
-                    lease = new Lease(generation, unit);
-                    return true;
-                }
-                continue;
-            }
-            if (!Rebuild(generation, path, log, changed: false))
-            {
-                lease = default;
-                return false;
+                if (Volatile.Read(ref script.Current) is { } current)
+                    yield return (path, current.Number);
             }
         }
     }
 
-    /// <summary>Replaces <paramref name="observed"/> unless another thread already did. False after shutdown.</summary>
-    private bool Rebuild(Generation? observed, string path, CallLog log, bool changed)
+    /// <summary>The current generation of <paramref name="path"/>, loaded if needed and referenced for the caller.</summary>
+    /// <param name="log">Where load and reload notices go (the call's log).</param>
+    public bool TryAcquire(string path, bool checkReload, CallLog log, out Lease lease)
     {
-        lock (_buildGate)
+        var script = _scripts.TryGetValue(path, out var existing) ? existing : _scripts.GetOrAdd(path, static _ => new Script());
+        while (true)
+        {
+            var generation = Volatile.Read(ref script.Current);
+            if (generation is not null)
+            {
+                if (checkReload && generation.Unit.HasChanged())
+                {
+                    if (!Rebuild(script, generation, path, log))
+                        break;
+                    continue;
+                }
+                if (generation.TryAddRef())
+                {
+                    lease = new Lease(generation);
+                    return true;
+                }
+                continue;
+            }
+            if (!Rebuild(script, null, path, log))
+                break;
+        }
+        lease = default;
+        return false;
+    }
+
+    /// <summary>Replaces <paramref name="observed"/> unless another thread already did. False after shutdown.</summary>
+    private bool Rebuild(Script script, ScriptGeneration? observed, string path, CallLog log)
+    {
+        lock (script)
         {
             if (_shutDown)
                 return false;
-            if (!ReferenceEquals(Volatile.Read(ref _current), observed))
+            if (!ReferenceEquals(Volatile.Read(ref script.Current), observed))
                 return true;
-            var paths = _paths;
-            if (!paths.Contains(path))
-                paths = [.. paths, path];
-            var number = ++_generations;
-            var next = GenerationBuilder.Build(Name, number, paths);
-            _paths = paths;
-            Volatile.Write(ref _current, next);
+            var number = ++script.Generations;
+            var next = ScriptGenerationBuilder.Build(Name, _references.Value, path, number);
+            Volatile.Write(ref script.Current, next);
             observed?.Release();
-            if (changed)
+            if (observed is not null)
             {
                 log.Write(ApacheLevel.Info, ErrorCode.ScriptReloaded,
-                    $"script '{path}' changed on disk; application group '{DisplayName}' reloaded as generation {number}");
+                    $"script '{path}' changed on disk and was reloaded as generation {number} in application group '{DisplayName}'; the group's other scripts were not touched");
+            }
+            else
+            {
+                log.Write(ApacheLevel.Info, ErrorCode.ScriptLoaded,
+                    $"script '{path}' loaded in application group '{DisplayName}' (process {Environment.ProcessId})");
             }
             return true;
         }
     }
 
-    /// <summary>Drops the current generation; it is disposed when its last call ends.</summary>
+    /// <summary>Drops every script's current generation; each is disposed when its last call ends.</summary>
     public Task ShutDown()
     {
-        Generation? current;
-        lock (_buildGate)
+        _shutDown = true;
+        var retiring = new List<Task>();
+        foreach (var script in _scripts.Values)
         {
-            _shutDown = true;
-            current = Volatile.Read(ref _current);
-            Volatile.Write(ref _current, null);
+            ScriptGeneration? current;
+            lock (script)
+            {
+                current = Volatile.Read(ref script.Current);
+                Volatile.Write(ref script.Current, null);
+            }
+            if (current is null)
+                continue;
+            current.Release();
+            retiring.Add(current.Retired);
         }
-        if (current is null)
-            return Task.CompletedTask;
-        current.Release();
-        return current.Retired;
+        return Task.WhenAll(retiring);
     }
-
-    public string DisplayName => Name.Length == 0 ? "%{GLOBAL}" : Name;
 }

@@ -42,10 +42,10 @@ internal static class HookBinder
         var configure = BindConfigureServices(candidates, scriptPath, out var configureError);
         return new ScriptHooks
         {
-            CheckPassword = BindPhase(Phases.CheckPassword, candidates, scriptPath),
-            GetRealmHash = BindPhase(Phases.GetRealmHash, candidates, scriptPath),
-            GroupsForUser = BindPhase(Phases.GroupsForUser, candidates, scriptPath),
-            AllowAccess = BindPhase(Phases.AllowAccess, candidates, scriptPath),
+            CheckPassword = BindPhase(AuthnPhase.CheckPasswordPhase, candidates, scriptPath),
+            GetRealmHash = BindPhase(AuthnPhase.GetRealmHashPhase, candidates, scriptPath),
+            GroupsForUser = BindPhase(AuthzPhase.GroupsForUserPhase, candidates, scriptPath),
+            AllowAccess = BindPhase(AccessPhase.AllowAccessPhase, candidates, scriptPath),
             ConfigureServices = configure,
             ConfigureServicesError = configureError,
         };

@@ -1,4 +1,3 @@
-using AccessHooks.Host.Groups;
 using AccessHooks.Host.Logging;
 
 namespace AccessHooks.Host.Hooks;
@@ -22,13 +21,15 @@ internal enum RunStatus
 /// </summary>
 internal static class HookRunner
 {
-    /// <summary>Always releases <paramref name="generation"/>: now, or when a timed-out hook finally ends.</summary>
+    /// <param name="stillRunning">Set when the hook was abandoned at its deadline: the caller keeps its
+    /// generation alive until this task ends.</param>
     public static RunStatus Run<TResult>(HookFn<TResult> fn, HookRequest request, string arg1, string arg2, int timeoutMs,
-        CallLog log, Generation generation, out TResult? value, out Exception? error, out long overrunMs)
+        CallLog log, out TResult? value, out Exception? error, out long overrunMs, out Task? stillRunning)
     {
         value = default;
         error = null;
         overrunMs = 0;
+        stillRunning = null;
         // Only a hook with a time limit gets a cancellable token. The source is never disposed: a
         // script may keep the token, and without CancelAfter the source holds no timer or handle.
         var cancellation = timeoutMs > 0 ? new CancellationTokenSource() : null;
@@ -41,7 +42,6 @@ internal static class HookRunner
         }
         catch (Exception e)
         {
-            generation.Release();
             if (Overran(started, timeoutMs, out overrunMs))
                 return RunStatus.Overran;
             error = e;
@@ -50,7 +50,6 @@ internal static class HookRunner
 
         if (pending.IsCompletedSuccessfully)
         {
-            generation.Release();
             if (Overran(started, timeoutMs, out overrunMs))
                 return RunStatus.Overran;
             value = pending.Result;
@@ -72,12 +71,7 @@ internal static class HookRunner
             {
                 // A script's cancellation callback threw; the call has timed out either way.
             }
-            // The hook still runs on the old generation: keep it alive until the hook ends.
-            task.ContinueWith(static (finished, state) =>
-            {
-                _ = finished.Exception;
-                ((Generation)state!).Release();
-            }, generation, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            stillRunning = task;
             return RunStatus.TimedOut;
         }
 
@@ -90,10 +84,6 @@ internal static class HookRunner
         {
             error = e;
             return RunStatus.Faulted;
-        }
-        finally
-        {
-            generation.Release();
         }
     }
 

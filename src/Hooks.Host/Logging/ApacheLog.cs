@@ -26,6 +26,9 @@ internal static unsafe class ApacheLog
         var log = s_log;
         if (log == null)
             return;
+        // Lines not written through a CallLog (Console, a provider's ILogger<T>) during an
+        // authentication call, on its thread or in its continuations.
+        message = LogMask.Apply(message, LogMask.Current);
         var start = 0;
         while (start <= message.Length)
         {

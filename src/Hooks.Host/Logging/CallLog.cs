@@ -20,9 +20,13 @@ internal sealed unsafe class CallLog : ILogger
     private ConcurrentQueue<Line>? _queue;
     private ManualResetEventSlim? _signal;
 
-    public CallLog(void* ctx)
+    private readonly string? _secret;
+
+    /// <param name="secret">The call's password: every occurrence in a line logged for the call is masked.</param>
+    public CallLog(void* ctx, string? secret)
     {
         _ctx = ctx;
+        _secret = secret;
         _workerThread = Environment.CurrentManagedThreadId;
     }
 
@@ -30,6 +34,7 @@ internal sealed unsafe class CallLog : ILogger
 
     public void Write(ApacheLevel level, ErrorCode code, string message)
     {
+        message = LogMask.Apply(message, _secret);
         if (_ctx == null)
         {
             ApacheLog.Server(level, code, message);

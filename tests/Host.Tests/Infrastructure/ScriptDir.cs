@@ -19,6 +19,14 @@ public sealed class ScriptDir : IDisposable
         return path;
     }
 
+    /// <summary>Writes new source and moves the mtime forward, so a reload check sees the change even within one clock tick.</summary>
+    public void Rewrite(string path, string source)
+    {
+        var before = File.GetLastWriteTimeUtc(path);
+        File.WriteAllText(path, source);
+        File.SetLastWriteTimeUtc(path, before.AddSeconds(2));
+    }
+
     public void Dispose()
     {
         try

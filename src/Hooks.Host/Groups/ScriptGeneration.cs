@@ -5,26 +5,26 @@ using AccessHooks.Host.Scripts;
 namespace AccessHooks.Host.Groups;
 
 /// <summary>
-/// One generation of an application group: a collectible load context with every script of the
-/// group, and one service provider from all their ConfigureServices. Reference counted: the
-/// group holds one reference while the generation is current and each call holds one while in
-/// flight, so calls started before a reload finish here; the last release disposes the
+/// One generation of one script: its collectible load context, its own service provider (only
+/// its own ConfigureServices fed it) and its bound hooks. Reference counted: the group holds one
+/// reference while the generation is current and each call holds one (its <see cref="Lease"/>)
+/// while in flight, so calls started before a reload finish here; the last release disposes the
 /// container and unloads the context.
 /// </summary>
-internal sealed class Generation
+internal sealed class ScriptGeneration
 {
-    private readonly Dictionary<string, ScriptUnit> _units;
+    private static readonly TimeSpan DisposeLimit = TimeSpan.FromSeconds(5);
     private readonly IDisposable? _owned;
     private ScriptLoadContext? _context;
     private IServiceProvider? _services;
     private int _refs = 1;
     private readonly TaskCompletionSource _retired = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public Generation(string groupName, int number, Dictionary<string, ScriptUnit> units, ScriptLoadContext context, IServiceProvider? services)
+    public ScriptGeneration(string groupName, int number, ScriptUnit unit, ScriptLoadContext? context, IServiceProvider? services)
     {
         GroupName = groupName;
         Number = number;
-        _units = units;
+        Unit = unit;
         _context = context;
         _services = services;
         _owned = services as IDisposable;
@@ -32,14 +32,12 @@ internal sealed class Generation
 
     public string GroupName { get; }
     public int Number { get; }
-    public IEnumerable<string> ScriptPaths => _units.Keys;
+    public ScriptUnit Unit { get; }
 
     /// <summary>Completes once the generation is disposed and its context asked to unload.</summary>
     public Task Retired => _retired.Task;
 
-    public bool TryGetUnit(string path, out ScriptUnit unit) => _units.TryGetValue(path, out unit!);
-
-    /// <summary>False when the generation is already retiring (the caller re-reads the group's current one).</summary>
+    /// <summary>False when the generation is already retiring (the caller re-reads the script's current one).</summary>
     public bool TryAddRef()
     {
         var refs = Volatile.Read(ref _refs);
@@ -70,9 +68,9 @@ internal sealed class Generation
             _services = null;
             if (services is IAsyncDisposable asyncDisposable)
             {
-                if (!asyncDisposable.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5)))
-                    ApacheLog.Server(ApacheLevel.Warning, ErrorCode.InternalError,
-                        $"application group '{GroupName}' generation {Number}: disposing services took longer than 5 s; unloading anyway");
+                if (!asyncDisposable.DisposeAsync().AsTask().Wait(DisposeLimit))
+                    ApacheLog.Server(ApacheLevel.Warning, ErrorCode.ServicesDisposeSlow,
+                        $"script '{Unit.Path}' generation {Number} (application group '{GroupName}'): disposing its services took longer than {DisposeLimit.TotalSeconds} s; unloading anyway");
             }
             else
             {
@@ -81,8 +79,8 @@ internal sealed class Generation
         }
         catch (Exception e)
         {
-            ApacheLog.Server(ApacheLevel.Warning, ErrorCode.InternalError,
-                $"application group '{GroupName}' generation {Number}: disposing services failed: {e}");
+            ApacheLog.Server(ApacheLevel.Warning, ErrorCode.ServicesDisposeSlow,
+                $"script '{Unit.Path}' generation {Number} (application group '{GroupName}'): disposing its services failed: {e}");
         }
         finally
         {
