@@ -13,6 +13,9 @@ public class HookRequest
 {
     public const string ApplicationGroupVariable = "mod_dotnet.application_group";
 
+    /// <summary>The variable that carries <see cref="Path"/>: the decoded, normalised path Apache matched &lt;Location&gt; against.</summary>
+    public const string PathVariable = "mod_dotnet.path";
+
     // One request is built per hook call, so construction cost matters more than lookups: the
     // variables stay in the array they arrive in (a request has ~20; a lookup scans them, first
     // occurrence wins) and a dictionary is built only if a script asks for all of them.
@@ -91,20 +94,40 @@ public class HookRequest
         }
     }
 
-    /// <summary>A request header by name, case-insensitive; null when absent. Never Authorization.</summary>
+    /// <summary>
+    /// A request header by name, case-insensitive; null when absent. Never Authorization. As
+    /// for CGI, a header whose name has characters other than letters, digits and '-' is not
+    /// passed at all, so <c>Header("X_Forwarded_For")</c> is null rather than
+    /// X-Forwarded-For's value (the module's rule, dotnet_request_vars.c).
+    /// </summary>
     public string? Header(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return this[HeaderVariableName(name)];
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '-')
+                return null;
+        }
+        return name.Length == 0 ? null : this[HeaderVariableName(name)];
     }
 
     public string Method => this["REQUEST_METHOD"] ?? string.Empty;
 
-    /// <summary>The URL path of the request, without the query string.</summary>
+    /// <summary>
+    /// The path Apache matched &lt;Location&gt; and &lt;Directory&gt; against: %-decoded, with
+    /// <c>//</c>, <c>/./</c> and <c>/../</c> resolved, so <c>/%76ault</c>, <c>//vault</c> and
+    /// <c>/x/../vault</c> are all <c>/vault</c>. Decide by this, never by <c>REQUEST_URI</c>,
+    /// which stays as the client sent it. A request built without the module's variable (a unit
+    /// test's) falls back to <c>SCRIPT_NAME</c> + <c>PATH_INFO</c>, then to REQUEST_URI's path.
+    /// </summary>
     public string Path
     {
         get
         {
+            if (this[PathVariable] is { } path)
+                return path;
+            if (this["SCRIPT_NAME"] is { } scriptName)
+                return scriptName + (this["PATH_INFO"] ?? string.Empty);
             var uri = this["REQUEST_URI"] ?? string.Empty;
             var query = uri.IndexOf('?');
             return query < 0 ? uri : uri[..query];

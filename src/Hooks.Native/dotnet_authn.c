@@ -19,7 +19,6 @@
 #include "httpd.h"
 #include "apr_strings.h"
 #include "apr_md5.h"
-#include "apr_lib.h"
 #include "apr_general.h"
 #include "apr_optional.h"
 #include "mod_auth.h"
@@ -86,7 +85,7 @@ static int credentials_acceptable(request_rec *r, const char *user, const char *
                     DOTNET_MAX_USER_LEN, (int)secret_max, r->uri);
         return 0;
     }
-    if (!dotnet_user_name_is_clean(user)) {
+    if (!dotnet_user_name_acceptable(user)) {
         /* The name itself is not logged: it is what carries the control characters. */
         DOTNET_RLOG(APLOG_WARNING, 0, r, DOTNET_BAD_USER_NAME,
                     "user name with control characters refused for %s", r->uri);
@@ -154,7 +153,7 @@ static authn_status dotnet_check_password(request_rec *r, const char *user, cons
     switch (c.result.outcome) {
     case AH_AUTH_GRANTED:
         if (granted_as && *granted_as) {
-            if (strlen(granted_as) > DOTNET_MAX_USER_LEN || !dotnet_user_name_is_clean(granted_as)) {
+            if (strlen(granted_as) > DOTNET_MAX_USER_LEN || !dotnet_user_name_acceptable(granted_as)) {
                 DOTNET_RLOG(APLOG_ERR, 0, r, DOTNET_INVALID_RESULT,
                             "%s: CheckPassword granted access as a user name that is too long or "
                             "contains control characters", script->path);
@@ -182,18 +181,6 @@ static authn_status dotnet_check_password(request_rec *r, const char *user, cons
     }
 }
 
-static int is_md5_hex(const char *s)
-{
-    int i;
-
-    for (i = 0; i < 32; i++) {
-        if (!apr_isxdigit(s[i])) {
-            return 0;
-        }
-    }
-    return s[32] == '\0';
-}
-
 static authn_status dotnet_get_realm_hash(request_rec *r, const char *user, const char *realm,
                                           char **rethash)
 {
@@ -201,7 +188,6 @@ static authn_status dotnet_get_realm_hash(request_rec *r, const char *user, cons
     dotnet_call c;
     const char *hash;
     int32_t rc;
-    int i;
 
     if (script == NULL) {
         return AUTH_GENERAL_ERROR;
@@ -220,18 +206,14 @@ static authn_status dotnet_get_realm_hash(request_rec *r, const char *user, cons
     if (hash == NULL) {
         return c.result.outcome == AH_AUTH_DENIED ? AUTH_DENIED : AUTH_USER_NOT_FOUND;
     }
-    if (!is_md5_hex(hash)) {
-        DOTNET_RLOG(APLOG_ERR, 0, r, DOTNET_INVALID_RESULT,
-                    "%s: GetRealmHash must return 32 hexadecimal characters (MD5 of "
-                    "user:realm:password) or null", script->path);
+    /* The host owns the realm-hash rule (AuthnPhase: 32 hex digits, lowercased, the script
+       named when it is broken); this only guards the ABI before mod_auth_digest reads 32 bytes. */
+    if (strlen(hash) != 32) {
+        DOTNET_RLOG(APLOG_ERR, 0, r, DOTNET_INTERNAL_ERROR,
+                    "%s: the host returned a realm hash of the wrong length", script->path);
         return AUTH_GENERAL_ERROR;
     }
-    /* hash is already the module's own copy in r->pool (dotnet_call_finish); mod_auth_digest
-       compares lowercase hex, and the host lowercases too, so this only guards the ABI. */
     *rethash = (char *)hash;
-    for (i = 0; i < 32; i++) {
-        (*rethash)[i] = (char)apr_tolower((*rethash)[i]);
-    }
     if (authn_cache_store) {
         authn_cache_store(r, "dotnet", user, realm, *rethash);
     }

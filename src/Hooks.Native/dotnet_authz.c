@@ -79,6 +79,7 @@ static authz_status dotnet_group_check(request_rec *r, const char *require_line,
     if (dotnet_call_begin(&c, r, script) != OK) {
         return AUTHZ_GENERAL_ERROR;
     }
+    c.result.outcome = AH_GROUP_NO_MATCH;   /* never "group 0" unless the host says so */
     rc = c.host->groups_match(&c.call, r->user, (const char *const *)groups->elts, groups->nelts,
                               &c.result);
     dotnet_call_finish(&c, rc);

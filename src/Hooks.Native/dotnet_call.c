@@ -29,18 +29,6 @@ void dotnet_log_from_host(void *ctx, int32_t level, int32_t code, const char *me
     }
 }
 
-int dotnet_user_name_is_clean(const char *user)
-{
-    const unsigned char *p;
-
-    for (p = (const unsigned char *)user; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 int dotnet_call_begin(dotnet_call *c, request_rec *r, const dotnet_script *script)
 {
     const dotnet_dir_cfg *d = dotnet_dir_config(r);
@@ -48,7 +36,7 @@ int dotnet_call_begin(dotnet_call *c, request_rec *r, const dotnet_script *scrip
 
     c->r = r;
     c->ok = 0;
-    c->result.outcome = 0;
+    c->result.outcome = 0;   /* a phase whose 0 means success sets its own default (authz) */
     c->result.error_code = 0;
     c->result.text = NULL;
     c->host = dotnet_runtime_get(r);

@@ -29,8 +29,10 @@ int dotnet_call_begin(dotnet_call *c, request_rec *r, const dotnet_script *scrip
    into r->pool (NULL if none) and frees the host's copy. */
 const char *dotnet_call_finish(dotnet_call *c, int32_t rc);
 
-/* Whether a user name is acceptable to pass to a script: no byte below 0x20 and no DEL. */
-int dotnet_user_name_is_clean(const char *user);
+/* dotnet_user_name.c: whether a user name may be handed to a script. The one rule, shared
+   byte for byte with the host's UserNameRule: no C0 control, no DEL, no C1 control (U+0080 to
+   U+009F), whether it arrived as UTF-8 or as a raw byte the host decodes as Latin-1. */
+int dotnet_user_name_acceptable(const char *user);
 
 /* dotnet_request_vars.c: the variables a hook sees, built into r->pool. */
 const ah_kv *dotnet_request_vars(request_rec *r, const char *application_group, int32_t *count);

@@ -84,6 +84,14 @@ static const char *check_context(cmd_parms *cmd, dotnet_context where)
         return NULL;
     case CTX_SCRIPT:
     default:
+        /* Loading code is an administrator's act: in .htaccess only where AllowOverride grants
+           AuthConfig, as for Apache's own Auth* directives (FileInfo, Indexes, ... do not). */
+        if (in_htaccess(cmd) && !(cmd->override & OR_AUTHCFG)) {
+            return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_NOT_ALLOWED,
+                                  "%s is not allowed here (%s:%d): in .htaccess it needs "
+                                  "AllowOverride AuthConfig", name,
+                                  directive_file(cmd), directive_line(cmd));
+        }
         /* Server or virtual host level, outside any section: a script there would apply to
            nothing (Apache's auth configuration is per directory). <AuthnProviderAlias> runs
            its contents with ACCESS_CONF and no RSRC_CONF, so it passes. */

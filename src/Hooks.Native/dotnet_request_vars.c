@@ -17,7 +17,7 @@
 #include "dotnet_call.h"
 
 /* Besides up to two per header (HTTP_CONTENT_TYPE and CONTENT_TYPE). */
-#define FIXED_VARS 20
+#define FIXED_VARS 21
 
 static int is_credential_header(const char *name)
 {
@@ -120,6 +120,9 @@ const ah_kv *dotnet_request_vars(request_rec *r, const char *application_group, 
     ADD("SERVER_SOFTWARE", ap_get_server_banner());
     ADD("DOCUMENT_ROOT", ap_document_root(r));
     ADD("HTTPS", ap_ssl_conn_is_ssl(c) ? "on" : "off");
+    /* The decoded, normalised path <Location> matched (HookRequest.Path): /%76ault, //vault
+       and /x/../vault are all /vault here, while REQUEST_URI stays as the client sent it. */
+    ADD("mod_dotnet.path", r->uri ? r->uri : "");
     ADD("mod_dotnet.application_group", application_group);
 #undef ADD
 

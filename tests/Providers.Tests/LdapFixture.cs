@@ -4,22 +4,34 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AccessHooks.Providers.Tests;
 
-/// <summary>One slapd for the LDAP tests, seeded with ldapadd: people, a reader account, and groups of every kind.</summary>
+/// <summary>
+/// One slapd for the LDAP tests, seeded with ldapadd: people, a reader account, a reader whose
+/// searches slapd cuts off after one entry, and groups of every kind.
+/// </summary>
 public sealed class LdapFixture : IDisposable
 {
     public const string ReaderDn = "cn=reader,dc=example,dc=org";
     public const string ReaderPassword = "reader-secret";
+    public const string LimitedReaderDn = "cn=limited-reader,dc=example,dc=org";
+    public const string LimitedReaderPassword = "limited-secret";
     public const string UserFilterUrlSuffix = "/dc=example,dc=org?uid?sub?(objectClass=inetOrgPerson)";
 
     public LdapFixture()
     {
-        Server = new SlapdServer();
+        // A server-side size limit of one entry per search for the limited reader only.
+        Server = SlapdServer.WithDatabaseConfig($"limits dn.exact=\"{LimitedReaderDn}\" size=1");
         Server.Add($"""
             dn: {ReaderDn}
             objectClass: organizationalRole
             objectClass: simpleSecurityObject
             cn: reader
             userPassword: {ReaderPassword}
+
+            dn: {LimitedReaderDn}
+            objectClass: organizationalRole
+            objectClass: simpleSecurityObject
+            cn: limited-reader
+            userPassword: {LimitedReaderPassword}
 
             dn: ou=people,dc=example,dc=org
             objectClass: organizationalUnit

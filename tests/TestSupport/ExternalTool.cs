@@ -31,9 +31,10 @@ public static class ExternalTool
     /// Runs <paramref name="fileName"/> with <paramref name="arguments"/> (no shell), writes
     /// <paramref name="standardInput"/> to its stdin and closes it, and waits for it to exit.
     /// On timeout the process tree is killed and <see cref="TimeoutException"/> thrown.
+    /// <paramref name="environment"/> sets variables in the tool's environment (a null value removes one).
     /// </summary>
     public static ToolResult Run(string fileName, IEnumerable<string> arguments, string? standardInput = null,
-        TimeSpan? timeout = null, string? workingDirectory = null)
+        TimeSpan? timeout = null, string? workingDirectory = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -45,6 +46,13 @@ public static class ExternalTool
         };
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+                start.Environment.Remove(name);
+            else
+                start.Environment[name] = value;
+        }
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {fileName}");
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();

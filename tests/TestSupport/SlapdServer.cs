@@ -28,10 +28,24 @@ public sealed class SlapdServer : IDisposable
     private readonly TempDirectory _directory = new("slapd-");
     private Process? _process;
     private readonly StringBuilder _log = new();
+    private readonly string _databaseConfig;
 
     /// <summary>Starts slapd and waits (bounded) until both listeners accept connections.</summary>
     public SlapdServer()
+        : this(string.Empty)
     {
+    }
+
+    /// <summary>
+    /// Starts slapd with <paramref name="databaseConfig"/> appended to the database section of its
+    /// slapd.conf (<c>limits</c>, say). A factory rather than a second public constructor: xunit
+    /// fixtures must have exactly one.
+    /// </summary>
+    public static SlapdServer WithDatabaseConfig(string databaseConfig) => new(databaseConfig);
+
+    private SlapdServer(string databaseConfig)
+    {
+        _databaseConfig = databaseConfig;
         // A test run that ends without disposing its fixtures (Environment.Exit, an aborted run)
         // must not leave a slapd behind.
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
@@ -149,6 +163,7 @@ public sealed class SlapdServer : IDisposable
             index objectClass,uid,member,uniqueMember,memberUid eq
             access to attrs=userPassword by self read by anonymous auth by * none
             access to * by * read
+            {_databaseConfig}
 
             """);
         var start = new ProcessStartInfo("/usr/sbin/slapd")

@@ -66,7 +66,8 @@ public sealed class LdapDirectory : IDisposable
     /// <summary>
     /// Search-then-bind: finds the one entry whose URL attribute equals <paramref name="user"/> and
     /// binds as it with <paramref name="password"/>. NotFound: no such entry. Denied: wrong password,
-    /// empty password (never an anonymous bind), or several matching entries.
+    /// empty password (never an anonymous bind), or several matching entries. Throws when the user
+    /// search was cut short (size limit, referrals) before it could tell.
     /// </summary>
     public AuthResult Authenticate(string user, string password, CancellationToken cancellationToken = default)
     {
@@ -90,14 +91,19 @@ public sealed class LdapDirectory : IDisposable
     /// <summary>
     /// The groups <paramref name="user"/> belongs to: those listing the user's DN (member,
     /// uniqueMember) or name (memberUid), then groups containing those groups, to
-    /// <see cref="LdapOptions.NestedGroupDepth"/> levels. Unknown user: no groups.
+    /// <see cref="LdapOptions.NestedGroupDepth"/> levels. Unknown user: no groups. Throws when the
+    /// user name matches several entries or a search result is incomplete (size limit, referrals).
     /// </summary>
     public IReadOnlyCollection<string> GroupsForUser(string user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
         var entry = FindUser(user, cancellationToken);
-        if (entry.Outcome != AuthOutcome.Granted)
+        if (entry.Outcome == AuthOutcome.NotFound)
             return [];
+        // Several entries for one name: whose groups apply is unknowable, and "none" would let a
+        // banned user past "Require not dotnet-group". Fail the request instead.
+        if (entry.Outcome != AuthOutcome.Granted)
+            throw new InvalidOperationException($"LDAP: more than one entry matches {_url.Attribute}={user} under '{_url.BaseDn}'; refusing to list groups for an ambiguous user.");
         var names = new List<string>();
         var seenDns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var memberClauses = _options.MemberDnAttributes.Select(a => LdapFilter.Equal(a, entry.Dn!))
@@ -119,8 +125,11 @@ public sealed class LdapDirectory : IDisposable
         var filter = $"(&{LdapFilter.Parenthesize(_options.GroupFilter)}(|{clauses}))";
         var nameAttribute = _options.GroupNameAttribute;
         var byDn = string.Equals(nameAttribute, "dn", StringComparison.OrdinalIgnoreCase);
-        var request = new SearchRequest(_options.GroupSearchBase ?? _url.BaseDn, filter, SearchScope.Subtree, byDn ? "1.1" : nameAttribute);
+        var searchBase = _options.GroupSearchBase ?? _url.BaseDn;
+        var request = new SearchRequest(searchBase, filter, SearchScope.Subtree, byDn ? "1.1" : nameAttribute);
         var response = _searchPool.Use(connection => connection.Search(request, cancellationToken), cancellationToken);
+        // A partial list could lack exactly the group a "Require not" excludes.
+        LdapIncompleteResultException.ThrowIfIncomplete(response, "group search", searchBase);
         var found = new List<string>();
         foreach (SearchResultEntry group in response.Entries)
         {
@@ -147,6 +156,11 @@ public sealed class LdapDirectory : IDisposable
         // Two is enough to tell "exactly one" from "several" without fetching a large result.
         var request = new SearchRequest(_url.BaseDn, filter, _url.Scope, _url.Attribute) { SizeLimit = 2 };
         var response = _searchPool.Use(connection => connection.Search(request, cancellationToken), cancellationToken);
+        // Two entries prove "several" however the search ended (our own limit of 2 cuts it short on
+        // purpose); fewer, from a truncated or referred search, prove nothing: the user may exist
+        // again (or only) where the search did not reach.
+        if (response.Entries.Count < 2)
+            LdapIncompleteResultException.ThrowIfIncomplete(response, "user search", _url.BaseDn);
         switch (response.Entries.Count)
         {
             case 0:

@@ -24,6 +24,17 @@ public sealed class LdapOptions
     /// <summary>A directory of PEM CA certificates, as an alternative to <see cref="CaCertificateFile"/>.</summary>
     public string? CaCertificateDirectory { get; set; }
 
+    /// <summary>
+    /// Check the server's certificate on ldaps:// and STARTTLS: it must chain to a trusted CA
+    /// (<see cref="CaCertificateFile"/> or <see cref="CaCertificateDirectory"/> when set, else
+    /// libldap's default: TLS_CACERT or TLS_CACERTDIR in ldap.conf) and name the host of the URL.
+    /// Default true, and then it holds whatever ldap.conf, an ldaprc or LDAPTLS_REQCERT say
+    /// (LDAPVerifyServerCert On).
+    /// False turns checking off, so anyone on the path can read the bind DN's and users' passwords:
+    /// for tests only.
+    /// </summary>
+    public bool VerifyServerCertificate { get; set; } = true;
+
     /// <summary>Longest time to establish a connection, TLS included (LDAPConnectionTimeout). Default 5 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

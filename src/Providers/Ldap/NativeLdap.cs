@@ -6,8 +6,8 @@ namespace AccessHooks.Providers.Ldap;
 
 /// <summary>
 /// Direct libldap calls on the handle System.DirectoryServices.Protocols wraps, for what it does not
-/// expose on Linux: a network (connect) timeout, and shutting a connection's socket down from another
-/// thread. A bind to a server that accepts and never answers (plain, LDAPS or STARTTLS) blocks in
+/// expose on Linux: a network (connect) timeout, certificate checking per connection, and shutting a
+/// connection's socket down from another thread. A bind to a server that accepts and never answers (plain, LDAPS or STARTTLS) blocks in
 /// libldap without any timeout; shutdown(2) on its socket makes the blocked call fail at once, which
 /// closing or disposing the handle from another thread could not do safely.
 /// The handle is S.DS.P's private <c>_ldapHandle</c> field (checked by the provider tests against the
@@ -18,6 +18,11 @@ internal static unsafe class NativeLdap
 {
     private const int LDAP_OPT_DESC = 0x0001;
     private const int LDAP_OPT_NETWORK_TIMEOUT = 0x5005;
+    private const int LDAP_OPT_X_TLS_CACERTFILE = 0x6002;
+    private const int LDAP_OPT_X_TLS_CACERTDIR = 0x6003;
+    private const int LDAP_OPT_X_TLS_REQUIRE_CERT = 0x6006;
+    private const int LDAP_OPT_X_TLS_NEVER = 0;
+    private const int LDAP_OPT_X_TLS_DEMAND = 2;
     private const int SHUT_RDWR = 2;
 
     private static readonly FieldInfo? HandleField =
@@ -25,6 +30,7 @@ internal static unsafe class NativeLdap
 
     private static readonly delegate* unmanaged<nint, int, void*, int> GetOption;
     private static readonly delegate* unmanaged<nint, int, void*, int> SetOption;
+    private static readonly delegate* unmanaged<void*, void> MemFree;
 
     static NativeLdap()
     {
@@ -37,6 +43,8 @@ internal static unsafe class NativeLdap
             {
                 GetOption = (delegate* unmanaged<nint, int, void*, int>)get;
                 SetOption = (delegate* unmanaged<nint, int, void*, int>)set;
+                if (NativeLibrary.TryGetExport(library, "ldap_memfree", out var free))
+                    MemFree = (delegate* unmanaged<void*, void>)free;
                 return;
             }
         }
@@ -49,6 +57,52 @@ internal static unsafe class NativeLdap
         var timeval = stackalloc long[2] { seconds, (long)((timeout.TotalSeconds - seconds) * 1_000_000) };
         return WithHandle(connection, ld => SetOption != null && SetOption(ld, LDAP_OPT_NETWORK_TIMEOUT, timeval) == 0);
     }
+
+    /// <summary>
+    /// Sets LDAP_OPT_X_TLS_REQUIRE_CERT on this connection: DEMAND (chain to a trusted CA and a name
+    /// matching the host, else the handshake fails) or, when <paramref name="verify"/> is false,
+    /// NEVER. Reads it back, so true means the connection really has that value. It takes effect
+    /// through the new TLS context made after it (LDAP_OPT_X_TLS_NEWCTX).
+    /// </summary>
+    public static bool TrySetRequireCertificate(LdapConnection connection, bool verify) => WithHandle(connection, ld =>
+    {
+        if (SetOption == null || GetOption == null)
+            return false;
+        var wanted = verify ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER;
+        var actual = -1;
+        return SetOption(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &wanted) == 0 &&
+            GetOption(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &actual) == 0 && actual == wanted;
+    });
+
+    /// <summary>
+    /// Gives this connection libldap's process-wide CA file and directory (TLS_CACERT and
+    /// TLS_CACERTDIR of ldap.conf, as an ldaprc or LDAPTLS_CACERT may change them). A new handle
+    /// starts without any TLS paths (ldap_create clears them: it expects to share the default TLS
+    /// context), so the connection's own context would otherwise trust no CA at all.
+    /// </summary>
+    public static bool TryUseDefaultCertificateAuthorities(LdapConnection connection) => WithHandle(connection, ld =>
+    {
+        if (SetOption == null || GetOption == null || MemFree == null)
+            return false;
+        foreach (var option in (ReadOnlySpan<int>)[LDAP_OPT_X_TLS_CACERTFILE, LDAP_OPT_X_TLS_CACERTDIR])
+        {
+            byte* path = null;
+            if (GetOption(0, option, &path) != 0)
+                return false;
+            if (path == null)
+                continue;
+            try
+            {
+                if (SetOption(ld, option, path) != 0)
+                    return false;
+            }
+            finally
+            {
+                MemFree(path);
+            }
+        }
+        return true;
+    });
 
     /// <summary>Shuts the connection's socket down (both directions), so a call blocked on it returns with an error.</summary>
     public static bool TryShutdownSocket(LdapConnection connection) => WithHandle(connection, ld =>
