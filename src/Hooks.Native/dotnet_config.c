@@ -290,6 +290,13 @@ static const char *set_server_path(cmd_parms *cmd, void *mconfig, int argc, char
         s->runtime_root = path;
     }
     else {
+        /* Anyone who can write the cache can plant compiled code: refuse an unsafe directory
+           here already, so configtest names the line (owners are checked again at start). */
+        const char *unsafe = dotnet_cache_dir_untrusted(cmd->temp_pool, path, 0);
+        if (unsafe) {
+            return DOTNET_CFG_ERR(cmd, DOTNET_SCRIPT_CACHE_UNSAFE, "%s %s: %s", cmd->cmd->name,
+                                  path, unsafe);
+        }
         s->script_cache = path;
     }
     return NULL;

@@ -18,7 +18,9 @@ static void dotnet_optional_fn_retrieve(void)
 static int dotnet_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     (void)plog;
-    dotnet_cache_dir_post_config(pconf, s);
+    if (dotnet_cache_dir_post_config(pconf, s) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     dotnet_authn_post_config(ptemp);
     return OK;
 }

@@ -25,7 +25,13 @@ int dotnet_access_check(request_rec *r);
 /* dotnet_child_exit.c */
 void dotnet_child_init(apr_pool_t *pchild, server_rec *s);
 
-/* dotnet_cache_dir.c: the script cache directory, made by the parent in post_config. */
-void dotnet_cache_dir_post_config(apr_pool_t *pconf, server_rec *s);
+/* dotnet_cache_dir.c: the script cache directory, made by the parent in post_config.
+   Returns OK, or HTTP_INTERNAL_SERVER_ERROR when the directory is not trusted (start refused). */
+int dotnet_cache_dir_post_config(apr_pool_t *pconf, server_rec *s);
+
+/* Why dir cannot be trusted to hold compiled code (NULL when it can): a symbolic link, or it or
+   a parent writable by others than its owner (a parent with the sticky bit, like /tmp, is
+   fine), or owned by someone other than root or the server user (checked when check_owner). */
+const char *dotnet_cache_dir_untrusted(apr_pool_t *p, const char *dir, int check_owner);
 
 #endif /* MOD_DOTNET_H */

@@ -1,6 +1,8 @@
 using System.Reflection;
 using System.Security.Cryptography;
+using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 using AccessHooks.Host.Interop;
 using AccessHooks.Host.Logging;
 
@@ -46,8 +48,7 @@ internal static class ScriptCache
             return null;
         try
         {
-            var path = System.IO.Path.Combine(directory, key + ".dll");
-            return File.Exists(path) ? File.ReadAllBytes(path) : null;
+            return ReadTrusted(System.IO.Path.Combine(directory, key + ".dll"));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -64,8 +65,9 @@ internal static class ScriptCache
             return null;
         try
         {
-            var path = System.IO.Path.Combine(directory, key + FailureSuffix);
-            return File.Exists(path) ? File.ReadAllLines(path, Encoding.UTF8) : null;
+            return ReadTrusted(System.IO.Path.Combine(directory, key + FailureSuffix)) is { } bytes
+                ? Encoding.UTF8.GetString(bytes).Split('\n')
+                : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -104,6 +106,58 @@ internal static class ScriptCache
         {
             Warn(e);
         }
+    }
+
+    /// <summary>
+    /// The file's content when it can be trusted: a regular file, not reached through a symbolic
+    /// link (opened with O_NOFOLLOW), owned by root or by this process's user. Anything else is
+    /// ignored (and compiled again), logged once per file as DOTNET0220. The module has already
+    /// refused a cache directory others can write; this keeps a file planted before that, or by
+    /// another local account with access, from being loaded.
+    /// </summary>
+    private static byte[]? ReadTrusted(string path)
+    {
+        var fd = LibC.OpenNoFollow(path);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == LibC.ENOENT)
+                return null;
+            if (errno == LibC.ELOOP)
+                Refuse(path, "it is a symbolic link");
+            else
+                Warn(new IOException($"cannot open '{path}': errno {errno}"));
+            return null;
+        }
+        using var handle = new SafeFileHandle(fd, ownsHandle: true);
+        if (!LibC.TryOwnerAndType(handle, out var owner, out var regular))
+        {
+            Warn(new IOException($"cannot stat '{path}'"));
+            return null;
+        }
+        if (!regular)
+        {
+            Refuse(path, "it is not a regular file");
+            return null;
+        }
+        if (owner != 0 && owner != LibC.EffectiveUserId)
+        {
+            Refuse(path, $"it belongs to uid {owner}, neither root nor this process's user (uid {LibC.EffectiveUserId})");
+            return null;
+        }
+        using var stream = new FileStream(handle, FileAccess.Read);
+        var content = new MemoryStream();
+        stream.CopyTo(content);
+        return content.ToArray();
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> s_refused = new(StringComparer.Ordinal);
+
+    private static void Refuse(string path, string why)
+    {
+        if (s_refused.TryAdd(path, 0))
+            ApacheLog.Server(ApacheLevel.Error, ErrorCode.ScriptCacheUnsafe,
+                $"cached script '{path}' was not loaded: {why}; the script is compiled again. Remove the file");
     }
 
     private static void Warn(Exception e)

@@ -213,16 +213,13 @@ internal static class ScriptCompiler
             return;
         try
         {
-            _ = MallocTrim(0);
+            _ = LibC.MallocTrim(0);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
             // Not glibc.
         }
     }
-
-    [System.Runtime.InteropServices.DllImport("libc.so.6", EntryPoint = "malloc_trim")]
-    private static extern int MallocTrim(nuint pad);
 
     private static string CompilerDirectory() =>
         Path.GetDirectoryName(typeof(ScriptCompiler).Assembly.Location) is { Length: > 0 } directory ? directory : AppContext.BaseDirectory;

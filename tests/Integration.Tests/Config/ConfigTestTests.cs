@@ -60,3 +60,85 @@ public sealed class ConfigTestTests
         Assert.Contains("Syntax OK", r.Output);
     }
 }
+
+/// <summary>
+/// Issue 7, item 3: a script cache that others can write (or a link, or a directory owned by
+/// someone else) is refused: configtest names the line, and the server does not start.
+/// </summary>
+public sealed class UnsafeScriptCacheTests
+{
+    private static ApacheServer Server(string cache)
+    {
+        RepoPaths.RequireModule();
+        var s = new ApacheServer("event", new ApacheOptions { ScriptCache = false });
+        s.Configure($"DotNetScriptCache \"{cache}\"\n");
+        return s;
+    }
+
+    private static string Dir(string name, string mode)
+    {
+        var dir = Path.Combine(TestRun.NewDirectory("cache"), name);
+        Directory.CreateDirectory(dir);
+        File.SetUnixFileMode(dir, (UnixFileMode)Convert.ToInt32(mode, 8));
+        return dir;
+    }
+
+    [Theory]
+    [InlineData("0777")]
+    [InlineData("1777")]
+    [InlineData("0775")]
+    public void A_cache_others_can_write_fails_configtest_with_DOTNET0220(string mode)
+    {
+        var s = Server(Dir("open", mode));
+        var r = s.ConfigTest();
+        Assert.True(r.ExitCode != 0, r.ToString());
+        Assert.Contains("DOTNET0220", r.Output);
+        Assert.Contains("line ", r.Output);
+    }
+
+    [Fact]
+    public void A_cache_under_a_parent_others_can_write_fails_configtest()
+    {
+        var parent = Dir("parent", "0777");
+        var cache = Path.Combine(parent, "cache");
+        Directory.CreateDirectory(cache);
+        File.SetUnixFileMode(cache, (UnixFileMode)Convert.ToInt32("0700", 8));
+        var r = Server(cache).ConfigTest();
+        Assert.True(r.ExitCode != 0, r.ToString());
+        Assert.Contains("DOTNET0220", r.Output);
+        Assert.Contains(parent, r.Output);
+    }
+
+    [Fact]
+    public void A_cache_that_is_a_symbolic_link_fails_configtest()
+    {
+        var real = Dir("real", "0755");
+        var link = Path.Combine(Path.GetDirectoryName(real)!, "link");
+        File.CreateSymbolicLink(link, real);
+        var r = Server(link).ConfigTest();
+        Assert.True(r.ExitCode != 0, r.ToString());
+        Assert.Contains("DOTNET0220", r.Output);
+        Assert.Contains("symbolic link", r.Output);
+    }
+
+    [Fact]
+    public async Task A_cache_owned_by_another_user_refuses_the_start()
+    {
+        var cache = Dir("foreign", "0755");
+        Assert.Equal(0, AccessHooks.TestSupport.ExternalTool.Run("chown", ["4242:4242", cache], timeout: TimeSpan.FromSeconds(10)).ExitCode);
+        var s = Server(cache);
+        await using (s)
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => s.StartAsync(TimeSpan.FromSeconds(8)));
+            Assert.Contains("DOTNET0220", s.ErrorLog);
+            Assert.Contains("uid 4242", s.ErrorLog);
+        }
+    }
+
+    [Fact]
+    public void A_private_cache_passes()
+    {
+        var r = Server(Dir("private", "0700")).ConfigTest();
+        Assert.True(r.ExitCode == 0, r.ToString());
+    }
+}
