@@ -13,4 +13,14 @@ public sealed class NativeLdapTests
         using var connection = new LdapConnection(new LdapDirectoryIdentifier("127.0.0.1", 1));
         Assert.True(NativeLdap.TrySetNetworkTimeout(connection, TimeSpan.FromSeconds(1)));
     }
+
+    [Fact]
+    public void Certificate_checking_can_be_pinned_on_a_connection()
+    {
+        // Without these the provider refuses TLS altogether (fails closed); this catches the cause early.
+        using var connection = new LdapConnection(new LdapDirectoryIdentifier("127.0.0.1", 1));
+        Assert.True(NativeLdap.TrySetRequireCertificate(connection, verify: true));
+        Assert.True(NativeLdap.TrySetRequireCertificate(connection, verify: false));
+        Assert.True(NativeLdap.TryUseDefaultCertificateAuthorities(connection));
+    }
 }

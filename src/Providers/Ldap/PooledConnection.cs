@@ -44,6 +44,9 @@ internal sealed class PooledConnection : IDisposable
                     throw new PlatformNotSupportedException("The LDAP provider's TLS set-up targets OpenLDAP's libldap (Linux).");
                 if (caDirectory is not null)
                     session.TrustedCertificatesDirectory = caDirectory;
+                PinCertificateChecking(connection, options, configuredCa: caDirectory is not null);
+                // The connection's own TLS context, built from the options just set (without it the
+                // process-wide default context, made from libldap's defaults, would be used).
                 session.StartNewTlsSessionContext();
                 if (url.Secure)
                     session.SecureSocketLayer = true;
@@ -55,7 +58,7 @@ internal sealed class PooledConnection : IDisposable
             pooled.Run(options.ConnectTimeout, cancellationToken, c =>
                 c.SendRequest(new SearchRequest(string.Empty, "(objectClass=*)", SearchScope.Base, "1.1")));
             if (!url.Secure && options.StartTls)
-                pooled.Run(options.ConnectTimeout, cancellationToken, c => { if (!OperatingSystem.IsWindows()) c.SessionOptions.StartTransportLayerSecurity(null); return null; });
+                pooled.StartTls(options.ConnectTimeout, cancellationToken);
             return pooled;
         }
         catch
@@ -63,6 +66,45 @@ internal sealed class PooledConnection : IDisposable
             pooled.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Upgrades the connection with STARTTLS. slapd refuses it with operationsError ("cannot start
+    /// TLS when operations are outstanding") while it is still retiring the root DSE search that
+    /// opened the connection, although that search's result has arrived: about one connection in a
+    /// hundred. Nothing but that search went over the plain connection, so asking again a moment
+    /// later is safe; any other refusal, or the same one a few times over, fails the connection.
+    /// </summary>
+    private void StartTls(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Run(timeout, cancellationToken, c => { if (!OperatingSystem.IsWindows()) c.SessionOptions.StartTransportLayerSecurity(null); return null; });
+                return;
+            }
+            catch (TlsOperationException e) when (attempt < 5 && e.Response?.ResultCode == ResultCode.OperationsError)
+            {
+                Thread.Sleep(10 * attempt);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every libldap connection starts from process-wide defaults that libldap reads once, from
+    /// ldap.conf, an ldaprc in the working or home directory, and LDAPTLS_* variables; so
+    /// "TLS_REQCERT never" in any of them would switch certificate checks off for this provider too.
+    /// Set checking on this connection instead. Without a CA in the options, the connection trusts
+    /// libldap's default CA (TLS_CACERT), which it does not inherit by itself. Not being able to do
+    /// either is an error, not a reason to connect unchecked.
+    /// </summary>
+    private static void PinCertificateChecking(LdapConnection connection, LdapOptions options, bool configuredCa)
+    {
+        if (!NativeLdap.TrySetRequireCertificate(connection, options.VerifyServerCertificate) ||
+            (!configuredCa && !NativeLdap.TryUseDefaultCertificateAuthorities(connection)))
+            throw new InvalidOperationException(
+                "LDAP: cannot set certificate checking on the libldap connection (has System.DirectoryServices.Protocols changed?); refusing to use TLS without it.");
     }
 
     /// <summary>Binds as <paramref name="dn"/>. False on invalid credentials; throws on anything transport-level.</summary>
@@ -89,7 +131,8 @@ internal sealed class PooledConnection : IDisposable
         }
         catch (DirectoryOperationException e) when (e.Response is SearchResponse partial && partial.ResultCode == ResultCode.SizeLimitExceeded)
         {
-            // More entries than the size limit: the caller only needs to know there were several.
+            // More entries than a size limit (the request's or the server's): the caller decides
+            // whether what did arrive answers its question (LdapIncompleteResultException).
             return partial;
         }
     }
