@@ -18,16 +18,26 @@ public enum AuthOutcome
 /// </summary>
 public readonly struct AuthResult : IEquatable<AuthResult>
 {
-    private AuthResult(AuthOutcome outcome, string? userName)
+    private AuthResult(AuthOutcome outcome, string? userName, string? storedHash = null)
     {
         Outcome = outcome;
         UserName = userName;
+        StoredHash = storedHash;
     }
 
     public AuthOutcome Outcome { get; }
 
     /// <summary>With <see cref="AuthOutcome.Granted"/>: the name that becomes REMOTE_USER, or null to keep the one given.</summary>
     public string? UserName { get; }
+
+    /// <summary>
+    /// With <see cref="AuthOutcome.Granted"/>: the hash the source itself stores for the user (an
+    /// htpasswd line's hash), which the module offers to mod_authn_socache as is, so a cache entry
+    /// is never cheaper to crack than the source. It must be a format Apache verifies
+    /// (bcrypt, $apr1$, {SHA}, crypt(3)). Null: the module caches a salted slow hash instead.
+    /// Not part of equality.
+    /// </summary>
+    public string? StoredHash { get; }
 
     public bool IsGranted => Outcome == AuthOutcome.Granted;
 
@@ -40,6 +50,13 @@ public readonly struct AuthResult : IEquatable<AuthResult>
     {
         ArgumentException.ThrowIfNullOrEmpty(userName);
         return new(AuthOutcome.Granted, userName);
+    }
+
+    /// <summary>Granted; <paramref name="storedHash"/> is the source's own hash of the password (see <see cref="StoredHash"/>).</summary>
+    public static AuthResult GrantedWithStoredHash(string storedHash)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(storedHash);
+        return new(AuthOutcome.Granted, null, storedHash);
     }
 
     public static implicit operator AuthResult(bool? value) => value switch

@@ -144,6 +144,11 @@ public static unsafe class NativeEntryPoints
                 NativeMemory.Free(result->Text);
                 result->Text = null;
             }
+            if (result->CacheHash != null)
+            {
+                NativeMemory.Free(result->CacheHash);
+                result->CacheHash = null;
+            }
         }
         return Bridge.CallError;
     }

@@ -7,18 +7,19 @@
  * overlong credentials (DOTNET0216). The password is never logged.
  *
  * After a successful check the credentials are offered to mod_authn_socache
- * (ap_authn_cache_store) as a salted $apr1$ hash, which apr_password_validate verifies, so
- * "AuthBasicProvider socache dotnet" with "AuthnCacheProvideFor dotnet" skips the script for
- * users seen recently. A user renamed by GrantedAs is not cached: the cache would grant the
- * original name. The $apr1$ hash costs about 250 us (1000 MD5 rounds), several times a
- * cheap hook, so it is only computed when the configuration names dotnet in an
+ * (ap_authn_cache_store), so "AuthBasicProvider socache dotnet" with "AuthnCacheProvideFor
+ * dotnet" skips the script for users seen recently. The entry is never cheaper to crack than
+ * the source: the source's own stored hash as is (an htpasswd line's, like mod_authn_file),
+ * else a salted SHA-512-crypt hash (DotNetAuthnCacheHashRounds; docs/security.md has the
+ * trade-off). A user renamed by GrantedAs is not cached: the cache would grant the original
+ * name. The slow hash is only computed when the configuration names dotnet in an
  * AuthnCacheProvideFor directive (found by walking the configuration tree at start-up;
  * such a directive in .htaccess is not seen and so does not enable caching).
  */
 #include <string.h>
+#include <crypt.h>
 #include "httpd.h"
 #include "apr_strings.h"
-#include "apr_md5.h"
 #include "apr_general.h"
 #include "apr_optional.h"
 #include "mod_auth.h"
@@ -106,26 +107,31 @@ static const dotnet_script *user_script(request_rec *r, const char *what)
     return script;
 }
 
-/* A salted hash of the password that apr_password_validate accepts: $apr1$salt$hash. */
-static const char *salted_hash(request_rec *r, const char *password)
+/* A salted slow hash of the password that apr_password_validate accepts (crypt(3) verifies
+   SHA-512-crypt): for sources that store no hash of their own (function scripts, LDAP). */
+static const char *salted_slow_hash(request_rec *r, const char *password)
 {
     static const char itoa64[] = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    unsigned char random[8];
-    char salt[9];
-    char *out = apr_palloc(r->pool, 120);
+    const dotnet_server_cfg *cfg = dotnet_main_server_config();
+    int rounds = cfg->authn_cache_rounds == DOTNET_UNSET ? DOTNET_DEFAULT_CACHE_ROUNDS
+                                                         : cfg->authn_cache_rounds;
+    unsigned char random[16];
+    char salt[17];
+    struct crypt_data *data;
+    const char *hash;
     int i;
 
     if (apr_generate_random_bytes(random, sizeof(random)) != APR_SUCCESS) {
         return NULL;
     }
-    for (i = 0; i < 8; i++) {
+    for (i = 0; i < 16; i++) {
         salt[i] = itoa64[random[i] & 0x3f];
     }
-    salt[8] = '\0';
-    if (apr_md5_encode(password, salt, out, 120) != APR_SUCCESS) {
-        return NULL;
-    }
-    return out;
+    salt[16] = '\0';
+    data = apr_pcalloc(r->pool, sizeof(*data));
+    hash = crypt_r(password, apr_psprintf(r->pool, "$6$rounds=%d$%s", rounds, salt), data);
+    /* crypt(3) signals failure with NULL or a string starting with '*'. */
+    return hash && hash[0] == '$' ? apr_pstrdup(r->pool, hash) : NULL;
 }
 
 static authn_status dotnet_check_password(request_rec *r, const char *user, const char *password)
@@ -163,9 +169,14 @@ static authn_status dotnet_check_password(request_rec *r, const char *user, cons
             r->user = (char *)granted_as;
         }
         else if (authn_cache_store && cache_configured && password) {
-            const char *hash = salted_hash(r, password);
+            /* Never cheaper to crack than the source: its own hash where it has one. */
+            const char *hash = c.cache_hash ? c.cache_hash : salted_slow_hash(r, password);
             if (hash) {
                 authn_cache_store(r, "dotnet", user, NULL, hash);
+            }
+            else {
+                DOTNET_RLOG(APLOG_WARNING, 0, r, DOTNET_AUTHN_CACHE_HASH,
+                            "no hash for mod_authn_socache could be made; %s is not cached", user);
             }
         }
         return AUTH_GRANTED;

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define AH_ABI_VERSION 1
+#define AH_ABI_VERSION 2
 
 /* The managed entry point the module looks up with hostfxr (hdt_get_function_pointer). */
 #define AH_HOST_ASSEMBLY   "AccessHooks.Host.dll"
@@ -80,7 +80,11 @@ typedef struct ah_hook_result {
     int32_t outcome;
     int32_t error_code;   /* DOTNETnnnn number (see dotnet_errors.h) when the call failed, else 0 */
     char *text;           /* malloc'd by the host, free()d by the module; NULL if none:
-                             check_password: the GrantedAs name; get_realm_hash: the 32-hex hash */
+                             check_password: the GrantedAs name (or the UTF-8 form of a name
+                             that was not UTF-8); get_realm_hash: the 32-hex hash, lowercase */
+    char *cache_hash;     /* malloc'd by the host, free()d by the module; NULL if none:
+                             check_password granted: the source's own stored hash of the password
+                             (an htpasswd line's), for mod_authn_socache as is */
 } ah_hook_result;
 
 typedef struct ah_host_exports {

@@ -39,6 +39,8 @@ int dotnet_call_begin(dotnet_call *c, request_rec *r, const dotnet_script *scrip
     c->result.outcome = 0;   /* a phase whose 0 means success sets its own default (authz) */
     c->result.error_code = 0;
     c->result.text = NULL;
+    c->result.cache_hash = NULL;
+    c->cache_hash = NULL;
     c->host = dotnet_runtime_get(r);
     if (c->host == NULL) {
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -65,6 +67,11 @@ const char *dotnet_call_finish(dotnet_call *c, int32_t rc)
         text = apr_pstrdup(c->r->pool, c->result.text);
         free(c->result.text);
         c->result.text = NULL;
+    }
+    if (c->result.cache_hash != NULL) {
+        c->cache_hash = apr_pstrdup(c->r->pool, c->result.cache_hash);
+        free(c->result.cache_hash);
+        c->result.cache_hash = NULL;
     }
     c->ok = rc == AH_CALL_OK;
     if (!c->ok) {

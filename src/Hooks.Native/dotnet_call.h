@@ -20,6 +20,7 @@ typedef struct {
     ah_hook_call call;
     ah_hook_result result;
     int ok;                    /* set by dotnet_call_finish: the call returned AH_CALL_OK */
+    const char *cache_hash;    /* set by dotnet_call_finish: result.cache_hash copied into r->pool */
 } dotnet_call;
 
 /* OK, or HTTP_INTERNAL_SERVER_ERROR when the runtime is not available (already logged). */

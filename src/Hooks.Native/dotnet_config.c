@@ -302,6 +302,30 @@ static const char *set_server_path(cmd_parms *cmd, void *mconfig, int argc, char
     return NULL;
 }
 
+/* DotNetAuthnCacheHashRounds rounds */
+static const char *set_cache_rounds(cmd_parms *cmd, void *mconfig, int argc, char *const argv[])
+{
+    dotnet_server_cfg *s = server_cfg(cmd);
+    const char *err;
+    char *end;
+    long rounds;
+
+    (void)mconfig;
+    if ((err = check_context(cmd, CTX_MAIN_SERVER)) != NULL
+        || (err = check_argc(cmd, argc, 1, 1, "rounds")) != NULL) {
+        return err;
+    }
+    errno = 0;
+    rounds = strtol(argv[0], &end, 10);
+    if (errno || *end || end == argv[0] || rounds < DOTNET_DEFAULT_CACHE_ROUNDS || rounds > DOTNET_MAX_CACHE_ROUNDS) {
+        return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT, "%s must be a whole number from "
+                              "%d to %d, not '%s'", cmd->cmd->name, DOTNET_DEFAULT_CACHE_ROUNDS,
+                              DOTNET_MAX_CACHE_ROUNDS, argv[0]);
+    }
+    s->authn_cache_rounds = (int)rounds;
+    return NULL;
+}
+
 #define DIR_FIELD(f) ((void *)APR_OFFSETOF(dotnet_dir_cfg, f))
 
 const command_rec dotnet_directives[] = {
@@ -327,6 +351,9 @@ const command_rec dotnet_directives[] = {
                       "directory: the .NET installation to use"),
     AP_INIT_TAKE_ARGV("DotNetScriptCache", set_server_path, (void *)1, DOTNET_ANYWHERE,
                       "directory: where compiled scripts are cached"),
+    AP_INIT_TAKE_ARGV("DotNetAuthnCacheHashRounds", set_cache_rounds, NULL, DOTNET_ANYWHERE,
+                      "rounds: SHA-512-crypt cost of mod_authn_socache entries for sources without "
+                      "a stored hash (default 1000)"),
     { NULL }
 };
 
@@ -371,6 +398,7 @@ void *dotnet_create_server_config(apr_pool_t *p, server_rec *s)
 
     (void)s;
     c->restrict_stdout = DOTNET_UNSET;
+    c->authn_cache_rounds = DOTNET_UNSET;
     return c;
 }
 
@@ -384,6 +412,8 @@ void *dotnet_merge_server_config(apr_pool_t *p, void *base_, void *add_)
     c->script_cache = add->script_cache ? add->script_cache : base->script_cache;
     c->restrict_stdout = add->restrict_stdout != DOTNET_UNSET ? add->restrict_stdout
                                                               : base->restrict_stdout;
+    c->authn_cache_rounds = add->authn_cache_rounds != DOTNET_UNSET ? add->authn_cache_rounds
+                                                                    : base->authn_cache_rounds;
     c->script_cache_effective = base->script_cache_effective;
     return c;
 }

@@ -23,6 +23,10 @@
 #define DOTNET_DEFAULT_HOOK_TIMEOUT 30            /* seconds */
 #define DOTNET_MAX_HOOK_TIMEOUT     (24 * 3600)   /* a day: more is a typo */
 #define DOTNET_CACHE_DIR_NAME       "dotnet-cache"
+/* SHA-512-crypt rounds for mod_authn_socache entries of sources without a stored hash:
+   crypt(3)'s minimum, about 0.25 ms here, below one pooled LDAP check (docs/security.md). */
+#define DOTNET_DEFAULT_CACHE_ROUNDS 1000
+#define DOTNET_MAX_CACHE_ROUNDS     999999999
 
 /* One DotNetAuthUserScript / DotNetAuthGroupScript / DotNetAccessScript. */
 typedef struct {
@@ -45,6 +49,7 @@ typedef struct {
     const char *runtime_root;  /* DotNetRuntimeRoot, NULL = what nethost finds */
     const char *script_cache;  /* DotNetScriptCache as configured (absolute), NULL = default */
     int restrict_stdout;       /* DOTNET_UNSET, 0, 1 */
+    int authn_cache_rounds;    /* DotNetAuthnCacheHashRounds, DOTNET_UNSET = default */
     /* Set by post_config in the parent and inherited by the children: the cache directory to
        pass to the host, NULL when it could not be made usable (DOTNET0213 logged). */
     const char *script_cache_effective;

@@ -27,6 +27,8 @@ public sealed class ServicesTests : IDisposable
         var granted = invoker.CheckPassword("alice", "s3cret");
         Assert.True(granted.Ok, granted.Log);
         Assert.Equal(1, granted.Outcome);
+        // The file's own hash is what mod_authn_socache may cache (issue 7, item 6).
+        Assert.Equal("{SHA}" + sha, granted.CacheHash);
         Assert.Equal(0, invoker.CheckPassword("alice", "wrong").Outcome);
         Assert.Equal(2, invoker.CheckPassword("mallory", "s3cret").Outcome);
     }

@@ -81,6 +81,46 @@ public sealed class MemcachedServer : IDisposable
         throw new InvalidOperationException($"memcached has no stat '{name}'");
     }
 
+    /// <summary>Every stored item, key to raw value (Latin-1, so binary values survive), via lru_crawler metadump.</summary>
+    public IReadOnlyDictionary<string, string> Entries()
+    {
+        var entries = new Dictionary<string, string>(StringComparer.Ordinal);
+        // metadump ends its lines with a bare \n.
+        foreach (var line in Send("lru_crawler metadump all\r\n", "END\r\n").Split('\n', StringSplitOptions.TrimEntries))
+        {
+            if (!line.StartsWith("key=", StringComparison.Ordinal))
+                continue;
+            var key = Uri.UnescapeDataString(line[4..line.IndexOf(' ')]);
+            var reply = Send($"get {key}\r\n", "END\r\n");
+            var header = reply.IndexOf("\r\n", StringComparison.Ordinal);
+            if (!reply.StartsWith("VALUE ", StringComparison.Ordinal) || header < 0)
+                continue;
+            var length = int.Parse(reply[..header].Split(' ')[3]);
+            entries[key] = reply.Substring(header + 2, length);
+        }
+        return entries;
+    }
+
+    private string Send(string command, string terminator)
+    {
+        using var client = new TcpClient();
+        if (!client.ConnectAsync(IPAddress.Loopback, Port).Wait(5000))
+            throw new TimeoutException("memcached did not accept a connection");
+        var stream = client.GetStream();
+        stream.ReadTimeout = 5000;
+        stream.Write(Encoding.ASCII.GetBytes(command));
+        var text = new StringBuilder();
+        var buffer = new byte[4096];
+        while (!text.ToString().EndsWith(terminator, StringComparison.Ordinal))
+        {
+            var n = stream.Read(buffer, 0, buffer.Length);
+            if (n == 0)
+                break;
+            text.Append(Encoding.Latin1.GetString(buffer, 0, n));
+        }
+        return text.ToString();
+    }
+
     /// <summary>Stops memcached: SIGTERM, up to 5 s, then SIGKILL. Idempotent.</summary>
     public void Stop()
     {

@@ -64,9 +64,13 @@ internal static unsafe class AuthnPhase
                 return HookCallPath.Fail(result, log, ErrorCode.InvalidResult, $"{source} granted access as a user name with control characters");
             result->Text = NativeString.ToMalloc(renamed);
         }
-        else if (normalisedName is string name)
+        else
         {
-            result->Text = NativeString.ToMalloc(name);
+            if (normalisedName is string name)
+                result->Text = NativeString.ToMalloc(name);
+            // Only for the name the source checked: a renamed user is not cached at all.
+            if (answer.StoredHash is { Length: > 0 } stored)
+                result->CacheHash = NativeString.ToMalloc(stored);
         }
         return Bridge.CallOk;
     }

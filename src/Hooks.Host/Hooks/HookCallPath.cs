@@ -99,6 +99,7 @@ internal static unsafe class HookCallPath
         result->Outcome = 0;
         result->ErrorCode = 0;
         result->Text = null;
+        result->CacheHash = null;
     }
 
     /// <summary>The script's current generation (loading, compiling or reloading it as needed); false with the error logged.</summary>

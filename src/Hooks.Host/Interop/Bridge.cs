@@ -9,7 +9,7 @@ namespace AccessHooks.Host.Interop;
 internal static class Bridge
 {
     /// <summary>AH_ABI_VERSION.</summary>
-    public const int AbiVersion = 1;
+    public const int AbiVersion = 2;
 
     public const int CallOk = 0;     // AH_CALL_OK
     public const int CallError = 1;  // AH_CALL_ERROR
@@ -71,6 +71,7 @@ internal unsafe struct HookResult
     public int Outcome;
     public int ErrorCode;
     public byte* Text;
+    public byte* CacheHash;
 }
 
 /// <summary>ah_host_exports.</summary>

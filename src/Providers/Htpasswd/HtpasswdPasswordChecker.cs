@@ -50,6 +50,7 @@ public sealed class HtpasswdPasswordChecker : IPasswordChecker
             table.Decoy?.Verify(bytes);
             return AuthResult.Denied;
         }
-        return hash.Verify(bytes) ? AuthResult.Granted : AuthResult.Denied;
+        // The file's own hash goes to mod_authn_socache: a cached entry is no cheaper to crack than the file.
+        return hash.Verify(bytes) ? AuthResult.GrantedWithStoredHash(hash.Text) : AuthResult.Denied;
     }
 }

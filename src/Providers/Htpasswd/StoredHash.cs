@@ -10,8 +10,9 @@ internal sealed class StoredHash
     private readonly byte[] _expected;   // what a right password produces, compared in constant time
     private readonly string _setting;    // the algorithm and salt part handed to the hash function
 
-    private StoredHash(HashFormat format, string setting, byte[] expected, string costClass)
+    private StoredHash(HashFormat format, string setting, byte[] expected, string costClass, string text)
     {
+        Text = text;
         Format = format;
         _setting = setting;
         _expected = expected;
@@ -19,6 +20,9 @@ internal sealed class StoredHash
     }
 
     public HashFormat Format { get; }
+
+    /// <summary>The hash as the file stores it: what mod_authn_socache may cache (like mod_authn_file).</summary>
+    public string Text { get; }
 
     /// <summary>
     /// Hashes with the same cost class take the same time to verify: the format plus its cost
@@ -32,14 +36,14 @@ internal sealed class StoredHash
         switch (format)
         {
             case HashFormat.Sha1:
-                return new StoredHash(format, string.Empty, Convert.FromBase64String(hash[5..]), "sha1");
+                return new StoredHash(format, string.Empty, Convert.FromBase64String(hash[5..]), "sha1", hash);
             case HashFormat.AprMd5:
-                return new StoredHash(format, Apr1Md5.SaltOf(hash)!, Encoding.ASCII.GetBytes(hash), "apr1");
+                return new StoredHash(format, Apr1Md5.SaltOf(hash)!, Encoding.ASCII.GetBytes(hash), "apr1", hash);
             case HashFormat.Refused:
-                return new StoredHash(format, string.Empty, [], "refused");
+                return new StoredHash(format, string.Empty, [], "refused", hash);
             default:
                 // crypt(3) formats: the whole hash is the setting, and the output must reproduce it.
-                return new StoredHash(format, hash, Encoding.ASCII.GetBytes(hash), CryptCostClass(format, hash));
+                return new StoredHash(format, hash, Encoding.ASCII.GetBytes(hash), CryptCostClass(format, hash), hash);
         }
     }
 

@@ -4,7 +4,7 @@ using AccessHooks.Host.Interop;
 
 namespace AccessHooks.Host.Tests.Infrastructure;
 
-public sealed record CallResult(int Rc, int Outcome, int Error, string? Text, IReadOnlyList<LogLine> Lines)
+public sealed record CallResult(int Rc, int Outcome, int Error, string? Text, IReadOnlyList<LogLine> Lines, string? CacheHash = null)
 {
     public bool Ok => Rc == 0;
     public string Log => string.Join("\n", Lines.Select(line => $"[{line.Level}] DOTNET{line.Code:D4}: {line.Message}"));
@@ -89,7 +89,13 @@ public sealed unsafe class HookInvoker
             text = Marshal.PtrToStringUTF8((nint)result->Text);
             NativeMemory.Free(result->Text);   // as the module free()s it
         }
-        return new CallResult(rc, result->Outcome, result->ErrorCode, text, TestLog.For(ctx));
+        string? cacheHash = null;
+        if (result->CacheHash != null)
+        {
+            cacheHash = Marshal.PtrToStringUTF8((nint)result->CacheHash);
+            NativeMemory.Free(result->CacheHash);
+        }
+        return new CallResult(rc, result->Outcome, result->ErrorCode, text, TestLog.For(ctx), cacheHash);
     }
 
     private sealed class Arena : IDisposable

@@ -40,7 +40,7 @@ internal static unsafe class TestHost
         // (ReloadThrottleTests covers the once-per-second default).
         Groups.GroupRegistry.ReloadCheckInterval = TimeSpan.Zero;
         var config = (HostConfig*)NativeMemory.AllocZeroed((nuint)sizeof(HostConfig));
-        config->AbiVersion = 1;
+        config->AbiVersion = Bridge.AbiVersion;
         config->StructSize = sizeof(HostConfig);
         config->ScriptCacheDir = (byte*)Marshal.StringToCoTaskMemUTF8(CacheDirectory);
         config->RestrictStdout = 0;
