@@ -28,6 +28,7 @@ public static unsafe class NativeEntryPoints
             if (config == null || exports == null || config->AbiVersion != Bridge.AbiVersion || config->StructSize < sizeof(HostConfig))
                 return (int)ErrorCode.HostInitFailed;
             ApacheLog.Configure(config->Log);
+            StuckCalls.Configure(config->Recycle, config->WorkerThreads);
             ScriptCache.Directory = NativeString.Decode(config->ScriptCacheDir);
             ConsoleRedirect.Apply(config->RestrictStdout != 0);
             UnhandledExceptions.Install();

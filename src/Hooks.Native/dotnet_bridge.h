@@ -36,6 +36,13 @@
  */
 typedef void (*ah_log_fn)(void *ctx, int32_t level, int32_t code, const char *message);
 
+/*
+ * Asks for this child to be replaced gracefully (hooks stuck past their deadline hold too many
+ * threads): it finishes the requests it is serving and exits, and Apache starts another. From
+ * any thread; the module acts once per process.
+ */
+typedef void (*ah_recycle_fn)(int32_t code, const char *reason);
+
 typedef struct ah_host_config {
     int32_t abi_version;        /* AH_ABI_VERSION */
     int32_t struct_size;        /* sizeof(ah_host_config) */
@@ -43,6 +50,8 @@ typedef struct ah_host_config {
     int32_t restrict_stdout;    /* DotNetRestrictStdout: 1 = writing to Console.Out throws */
     int32_t process_id;         /* getpid() of the child, for log lines */
     ah_log_fn log;
+    ah_recycle_fn recycle;
+    int32_t worker_threads;     /* request worker threads in this child (ThreadsPerChild; 1 for prefork) */
 } ah_host_config;
 
 typedef struct ah_kv {

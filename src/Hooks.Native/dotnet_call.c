@@ -1,6 +1,5 @@
 /*
- * The common part of every hook call (see dotnet_call.h), and the log function the host
- * writes through.
+ * The common part of every hook call (see dotnet_call.h).
  */
 #include <stdlib.h>
 #include "httpd.h"
@@ -12,22 +11,6 @@
 #include "dotnet_log.h"
 
 APLOG_USE_MODULE(dotnet);
-
-void dotnet_log_from_host(void *ctx, int32_t level, int32_t code, const char *message)
-{
-    int lvl = level < APLOG_EMERG ? APLOG_EMERG : level > APLOG_TRACE8 ? APLOG_TRACE8 : (int)level;
-
-    if (message == NULL) {
-        message = "";
-    }
-    if (ctx != NULL) {
-        /* Only ever on the request's worker thread while its call is in flight (the ABI). */
-        DOTNET_RLOG(lvl, 0, (request_rec *)ctx, code, "%s", message);
-    }
-    else {
-        DOTNET_SLOG(lvl, 0, ap_server_conf, code, "%s", message);
-    }
-}
 
 int dotnet_call_begin(dotnet_call *c, request_rec *r, const dotnet_script *script)
 {

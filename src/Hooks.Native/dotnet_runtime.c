@@ -31,6 +31,7 @@
 #include "coreclr_delegates.h"
 #include "mod_dotnet.h"
 #include "dotnet_config.h"
+#include "dotnet_host_callbacks.h"
 #include "dotnet_runtime.h"
 #include "dotnet_child_exit.h"
 #include "dotnet_log.h"
@@ -38,7 +39,6 @@
 APLOG_USE_MODULE(dotnet);
 
 /* Implemented in dotnet_call.c: the ah_log_fn handed to the host. */
-void dotnet_log_from_host(void *ctx, int32_t level, int32_t code, const char *message);
 
 enum { RT_NOT_STARTED = 0, RT_STARTED = 1, RT_FAILED = 2 };
 
@@ -239,6 +239,8 @@ static int start_runtime(apr_pool_t *p, server_rec *s)
     host_config.restrict_stdout = cfg->restrict_stdout == 1;
     host_config.process_id = (int32_t)getpid();
     host_config.log = dotnet_log_from_host;
+    host_config.recycle = dotnet_recycle_from_host;
+    host_config.worker_threads = dotnet_worker_threads();
     memset(&exports, 0, sizeof(exports));
     rc = host_init(&host_config, &exports);
     if (rc != 0) {

@@ -160,18 +160,49 @@ public sealed class ErrorTests : IDisposable
         Assert.InRange(watch.ElapsedMilliseconds, 150, 3000);
     }
     [Fact]
-    public void SyncHookThatOverrunsTheLimitFailsClosed()
+    public void SyncHookThatOverrunsIsAnsweredAtTheDeadline()
     {
-        // Cannot be interrupted: it runs to the end, but its "true" must not grant access.
-        var path = _dir.Write("sleepy.cs", "public static class Auth { public static bool CheckPassword(HookRequest r, string u, string p) { if (u == \"slow\") System.Threading.Thread.Sleep(600); return true; } }");
+        // Issue 7, item 11: the worker is not held by a synchronous hook; its "true" never counts.
+        var path = _dir.Write("sleepy.cs", "public static class Auth { public static bool CheckPassword(HookRequest r, string u, string p) { if (u == \"slow\") System.Threading.Thread.Sleep(1500); return true; } }");
         var invoker = new HookInvoker(path) { TimeoutMs = 200 };
         Assert.Equal(1, invoker.CheckPassword("fast", "x").Outcome);   // compiles; within the limit
+        var watch = Stopwatch.StartNew();
         var result = invoker.CheckPassword("slow", "x");
+        Assert.InRange(watch.ElapsedMilliseconds, 150, 1000);
         Assert.False(result.Ok);
         Assert.Equal(206, result.Error);
         Assert.Equal(0, result.Outcome);
         Assert.Null(result.Text);
-        Assert.Contains(result.Lines, line => line.Code == 206 && line.Message.Contains("ms over the 200 ms limit") && line.Message.Contains("discarded"));
+        Assert.Contains(TestLog.All, line => line.Code == 219 && line.Message.Contains("CheckPassword, user 'slow'"));
+        // The same worker thread answers its next call at once, on a new hook thread.
+        Assert.Equal(1, invoker.CheckPassword("fast", "x").Outcome);
+        Assert.True(SpinWait.SpinUntil(() => TestLog.All.Any(line => line.Code == 219 && line.Message.Contains("returned after")), 5000));
+    }
+
+    [Fact]
+    public async Task HooksThatNeverReturnAreAnsweredAtTheDeadlineAndOthersAreServed()
+    {
+        var path = _dir.Write("hung.cs", """
+            public static class Auth
+            {
+                public static readonly ManualResetEventSlim Release = new(false);
+                public static bool CheckPassword(HookRequest r, string u, string p)
+                {
+                    if (u.StartsWith("hung")) { while (!Release.Wait(50)) { } }   // a hung back end, called synchronously
+                    return u == "ok";
+                }
+            }
+            """);
+        var invoker = new HookInvoker(path) { TimeoutMs = 300 };
+        Assert.Equal(1, invoker.CheckPassword("ok", "x").Outcome);
+        var watch = Stopwatch.StartNew();
+        var hung = Enumerable.Range(0, 8).Select(i => Task.Factory.StartNew(() => invoker.CheckPassword("hung" + i, "x"), TaskCreationOptions.LongRunning)).ToArray();
+        var served = Enumerable.Range(0, 20).Select(_ => invoker.CheckPassword("ok", "x").Outcome).ToList();
+        var answers = await Task.WhenAll(hung).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.All(answers, answer => Assert.Equal(206, answer.Error));
+        Assert.InRange(watch.ElapsedMilliseconds, 250, 5000);
+        Assert.All(served, outcome => Assert.Equal(1, outcome));
+        Assert.True(Hooks.StuckCalls.Count >= 8);
     }
 
     [Fact]

@@ -13,8 +13,44 @@ internal static class Program
     {
         if (args.Length == 2 && args[0] == "--cache-probe")
             return CacheProbe(args[1]);
-        Console.Error.WriteLine("usage: AccessHooks.Host.Tests --cache-probe script.cs");
+        if (args.Length == 2 && args[0] == "--call-cost")
+            return CallCost(int.Parse(args[1]));
+        Console.Error.WriteLine("usage: AccessHooks.Host.Tests --cache-probe script.cs | --call-cost seconds");
         return 2;
+    }
+
+    /// <summary>
+    /// ns per check_password through the real exports, for a hook that answers at once: inline
+    /// (DotNetHookTimeout 0) and on the worker's hook thread (a deadline), measured alternately.
+    /// A measurement for docs/internals.md, not a test.
+    /// </summary>
+    private static int CallCost(int seconds)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "ah-call-cost-" + Environment.ProcessId);
+        Directory.CreateDirectory(dir);
+        var script = Path.Combine(dir, "fast.cs");
+        File.WriteAllText(script, "public static class Auth { public static bool CheckPassword(HookRequest r, string u, string p) => u == \"alice\"; }");
+        var inline = new HookInvoker(script, "cost") { TimeoutMs = 0 };
+        var limited = new HookInvoker(script, "cost") { TimeoutMs = 30_000 };
+        inline.CheckPassword("alice", "x");
+        limited.CheckPassword("alice", "x");
+        using var stdout = new StreamWriter(Console.OpenStandardOutput());
+        for (var round = 0; round < 5; round++)
+        {
+            foreach (var (name, invoker) in new[] { ("inline", inline), ("hook thread", limited) })
+            {
+                var calls = 0;
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                while (watch.Elapsed.TotalSeconds < seconds / 10.0)
+                {
+                    invoker.CheckPassword("alice", "x");
+                    calls++;
+                }
+                stdout.WriteLine($"round {round} {name,-12} {watch.Elapsed.TotalNanoseconds / calls,8:F0} ns/call");
+            }
+        }
+        Directory.Delete(dir, recursive: true);
+        return 0;
     }
 
     private static int CacheProbe(string script)

@@ -46,16 +46,17 @@ internal static unsafe class HookCallPath
                 return Unusable(slot, phase, lease.Unit, log, result);
 
             var request = RequestBuilder.Build(call, groupName, log);
-            var status = HookRunner.Run(slot.Fn, request, arg1, arg2, call->TimeoutMs, log, out var value, out var error, out var overrunMs, out stillRunning);
+            var info = new StuckCallInfo(slot.Source!, phase.Name, phase.TakesUser ? arg1 : null);
+            var status = HookRunner.Run(slot.Fn, request, arg1, arg2, call->TimeoutMs, log, info, out var value, out var error, out stillRunning);
             if (status != RunStatus.Completed)
-                return Failed(status, error, overrunMs, slot.Source, call->TimeoutMs, log, result);
+                return Failed(status, error, slot.Source, call->TimeoutMs, log, result);
             try
             {
                 return translate(value, slot.Source!, state, log, result);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                return Failed(RunStatus.Faulted, e, 0, slot.Source, call->TimeoutMs, log, result);
+                return Failed(RunStatus.Faulted, e, slot.Source, call->TimeoutMs, log, result);
             }
         }
         finally
@@ -140,17 +141,10 @@ internal static unsafe class HookCallPath
         return Fail(result, log, slot.Error, slot.Message ?? $"{phase.Name} in '{unit.Path}' cannot be called");
     }
 
-    private static int Failed(RunStatus status, Exception? error, long overrunMs, string? source, int timeoutMs, CallLog log, HookResult* result)
+    private static int Failed(RunStatus status, Exception? error, string? source, int timeoutMs, CallLog log, HookResult* result)
     {
         if (status == RunStatus.TimedOut)
-            return Fail(result, log, ErrorCode.HookTimeout, $"{source} did not answer within {timeoutMs} ms (DotNetHookTimeout); it was cancelled");
-        if (status == RunStatus.Overran)
-        {
-            // Fail closed: a synchronous hook cannot be interrupted, but its late answer must not count.
-            return Fail(result, log, ErrorCode.HookTimeout,
-                $"{source} ran synchronously {overrunMs} ms over the {timeoutMs} ms limit (DotNetHookTimeout); its answer was discarded. " +
-                "Synchronous code cannot be interrupted: make the hook async and honour its CancellationToken for bounded latency");
-        }
+            return Fail(result, log, ErrorCode.HookTimeout, $"{source} did not answer within {timeoutMs} ms (DotNetHookTimeout); the request fails closed and the hook's CancellationToken was cancelled");
         if (error is InvalidHookResultException invalid)
             return Fail(result, log, ErrorCode.InvalidResult, $"{source}: {invalid.Message}");
         // The exception as the script threw it: type, message, inner exceptions and stack trace

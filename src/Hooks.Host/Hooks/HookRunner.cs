@@ -6,75 +6,94 @@ internal enum RunStatus
 {
     Completed,
     Faulted,
-    /// <summary>An asynchronous hook did not complete by the deadline; it was cancelled.</summary>
+    /// <summary>The hook did not answer by the deadline; it was cancelled and left to end on its own.</summary>
     TimedOut,
-    /// <summary>A synchronous hook answered, but after the deadline: its answer was discarded.</summary>
-    Overran,
 }
 
 /// <summary>
-/// Runs one hook on the calling (Apache worker) thread. A hook that answers synchronously costs a
-/// delegate call and two tick reads; one that does not is waited for while the worker pumps log
-/// lines written by continuations on other threads, until it completes or timeout_ms passes.
-/// A synchronous hook cannot be interrupted, so the limit is enforced after the fact: an answer
-/// that arrives later than timeout_ms is discarded and the call fails closed like a timeout.
+/// Runs one hook for the calling Apache worker. With a time limit (DotNetHookTimeout, the
+/// default) the hook runs on the worker's <see cref="HookThread"/> while the worker waits with
+/// the deadline, pumping log lines the hook writes; so a hook that never returns, synchronous or
+/// not, is answered 500 at the deadline and keeps only its own thread (see docs/internals.md).
+/// Without a limit (DotNetHookTimeout 0) it runs inline on the worker: there is no deadline to keep.
 /// </summary>
 internal static class HookRunner
 {
     /// <param name="stillRunning">Set when the hook was abandoned at its deadline: the caller keeps its
     /// generation alive until this task ends.</param>
     public static RunStatus Run<TResult>(HookFn<TResult> fn, HookRequest request, string arg1, string arg2, int timeoutMs,
-        CallLog log, out TResult? value, out Exception? error, out long overrunMs, out Task? stillRunning)
+        CallLog log, in StuckCallInfo info, out TResult? value, out Exception? error, out Task? stillRunning)
     {
         value = default;
         error = null;
-        overrunMs = 0;
         stillRunning = null;
-        // Only a hook with a time limit gets a cancellable token. The source is never disposed: a
-        // script may keep the token, and without CancelAfter the source holds no timer or handle.
-        var cancellation = timeoutMs > 0 ? new CancellationTokenSource() : null;
-        // Environment.TickCount64 is a vDSO clock read; the inline path pays two of them.
-        var started = Environment.TickCount64;
-        ValueTask<TResult> pending;
-        try
+        if (timeoutMs <= 0)
+            return RunInline(fn, request, arg1, arg2, log, out value, out error);
+
+        // The source is never disposed: a script may keep the token, and without CancelAfter it holds no timer.
+        var cancellation = new CancellationTokenSource();
+        var deadline = Environment.TickCount64 + timeoutMs;
+        var job = new HookJob<TResult>(fn, request, arg1, arg2, cancellation.Token, log.Signal);
+        HookThread.ForCurrentWorker().Post(job);
+        if (!WaitPumping(static job => ((HookJob)job!).HasReturned, job, deadline, log) && job.TryAbandon(out var finished))
         {
-            pending = fn(request, arg1, arg2, cancellation?.Token ?? CancellationToken.None);
+            HookThread.AbandonCurrent();
+            Cancel(cancellation);
+            StuckCalls.Add(job, info.Source, info.Phase, info.User, timeoutMs);
+            stillRunning = finished;
+            return RunStatus.TimedOut;
         }
-        catch (Exception e)
+        if (job.Exception is { } thrown)
         {
-            if (Overran(started, timeoutMs, out overrunMs))
-                return RunStatus.Overran;
-            error = e;
+            error = thrown;
             return RunStatus.Faulted;
         }
-
+        var pending = job.Pending;
         if (pending.IsCompletedSuccessfully)
         {
-            if (Overran(started, timeoutMs, out overrunMs))
-                return RunStatus.Overran;
             value = pending.Result;
             return RunStatus.Completed;
         }
+        return Await(pending.AsTask(), cancellation, deadline, log, out value, out error, out stillRunning);
+    }
 
-        // The hook went asynchronous, but the time its synchronous part took counts too.
-        if (timeoutMs > 0)
-            timeoutMs = (int)Math.Max(1, timeoutMs - (Environment.TickCount64 - started));
-
-        var task = pending.AsTask();
-        if (!WaitPumping(task, timeoutMs, log))
+    private static RunStatus RunInline<TResult>(HookFn<TResult> fn, HookRequest request, string arg1, string arg2, CallLog log,
+        out TResult? value, out Exception? error)
+    {
+        value = default;
+        error = null;
+        ValueTask<TResult> pending;
+        try
         {
-            try
-            {
-                cancellation!.Cancel();
-            }
-            catch (AggregateException)
-            {
-                // A script's cancellation callback threw; the call has timed out either way.
-            }
+            pending = fn(request, arg1, arg2, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            error = e;
+            return RunStatus.Faulted;
+        }
+        if (pending.IsCompletedSuccessfully)
+        {
+            value = pending.Result;
+            return RunStatus.Completed;
+        }
+        return Await(pending.AsTask(), null, long.MaxValue, log, out value, out error, out _);
+    }
+
+    /// <summary>An asynchronous hook: the worker waits for its task until the deadline, pumping log lines.</summary>
+    private static RunStatus Await<TResult>(Task<TResult> task, CancellationTokenSource? cancellation, long deadline, CallLog log,
+        out TResult? value, out Exception? error, out Task? stillRunning)
+    {
+        value = default;
+        error = null;
+        stillRunning = null;
+        task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(log.Signal.Set);
+        if (!WaitPumping(static task => ((Task)task!).IsCompleted, task, deadline, log))
+        {
+            Cancel(cancellation!);
             stillRunning = task;
             return RunStatus.TimedOut;
         }
-
         try
         {
             value = task.GetAwaiter().GetResult();
@@ -87,34 +106,31 @@ internal static class HookRunner
         }
     }
 
-    /// <summary>Whether a hook that ran inline took longer than the limit, and by how much.</summary>
-    private static bool Overran(long started, int timeoutMs, out long overrunMs)
+    private static void Cancel(CancellationTokenSource cancellation)
     {
-        overrunMs = 0;
-        if (timeoutMs <= 0)
-            return false;
-        var elapsed = Environment.TickCount64 - started;
-        if (elapsed <= timeoutMs)
-            return false;
-        overrunMs = elapsed - timeoutMs;
-        return true;
+        try
+        {
+            cancellation.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // A script's cancellation callback threw; the call has timed out either way.
+        }
     }
 
-    /// <returns>false on timeout.</returns>
-    private static bool WaitPumping(Task task, int timeoutMs, CallLog log)
+    /// <summary>Waits until <paramref name="done"/> or the deadline (false), writing queued log lines meanwhile.</summary>
+    private static bool WaitPumping(Func<object?, bool> done, object state, long deadline, CallLog log)
     {
         var signal = log.Signal;
-        task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(signal.Set);
-        var deadline = timeoutMs > 0 ? Environment.TickCount64 + timeoutMs : long.MaxValue;
         while (true)
         {
             // Reset before looking, so a completion or a log line after the look wakes the wait.
             signal.Reset();
             log.Pump();
-            if (task.IsCompleted)
+            if (done(state))
                 return true;
             var wait = Timeout.Infinite;
-            if (timeoutMs > 0)
+            if (deadline != long.MaxValue)
             {
                 var remaining = deadline - Environment.TickCount64;
                 if (remaining <= 0)
@@ -125,3 +141,6 @@ internal static class HookRunner
         }
     }
 }
+
+/// <summary>What a stuck call is logged as: script, phase and user (never the password).</summary>
+internal readonly record struct StuckCallInfo(string Source, string Phase, string? User);

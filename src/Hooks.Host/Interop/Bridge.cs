@@ -41,6 +41,8 @@ internal unsafe struct HostConfig
     public int RestrictStdout;
     public int ProcessId;
     public delegate* unmanaged<void*, int, int, byte*, void> Log;
+    public delegate* unmanaged<int, byte*, void> Recycle;
+    public int WorkerThreads;
 }
 
 /// <summary>ah_kv.</summary>

@@ -190,10 +190,9 @@ public sealed class FailureTests(FailureFixture fixture) : IClassFixture<Failure
         var r = await http.GetAsync($"/slow/{kind}/", "alice", "secret");
         sw.Stop();
         Assert.Equal(500, r.Status); // a late answer never grants
-        if (kind == "async")
-            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(8), $"DotNetHookTimeout 2 answered after {sw.Elapsed}");
-        else // docs/directives.md: a synchronous hook cannot be interrupted; its late result is discarded
-            Assert.True(sw.Elapsed >= TimeSpan.FromSeconds(4.5) && sw.Elapsed < TimeSpan.FromSeconds(15), $"answered after {sw.Elapsed}");
+        // Async or not, the answer comes at the deadline (a synchronous hook keeps only its own
+        // thread); the bound leaves room for the first call's compile, which precedes the deadline.
+        Assert.True(sw.Elapsed >= TimeSpan.FromSeconds(1.5) && sw.Elapsed < TimeSpan.FromSeconds(9), $"DotNetHookTimeout 2 answered after {sw.Elapsed}");
         Assert.True(await s.WaitForErrorLogAsync("DOTNET0206", TimeSpan.FromSeconds(5), mark), s.ErrorLogSince(mark));
         // the server still answers normally afterwards
         Assert.Equal(200, (await http.GetAsync("/bad/", "alice", "secret")).Status);

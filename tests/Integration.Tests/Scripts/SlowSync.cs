@@ -1,9 +1,9 @@
-// Blocks for 5 s and cannot be cancelled: with DotNetHookTimeout 2 its late "true" must be discarded (500).
+// Blocks for 20 s and cannot be cancelled: with DotNetHookTimeout 2 the request is answered 500 at the deadline.
 public static class Auth
 {
     public static bool? CheckPassword(HookRequest request, string user, string password)
     {
-        System.Threading.Thread.Sleep(TimeSpan.FromSeconds(5));
+        System.Threading.Thread.Sleep(TimeSpan.FromSeconds(20));
         return true;
     }
 }
