@@ -67,9 +67,8 @@ const char *dotnet_call_finish(dotnet_call *c, int32_t rc)
         }
         else {
             /* The host has logged the details under this code already. */
-            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, c->r,
-                          "mod_dotnet: %s failed with DOTNET%04d (%s)", c->call.script_path,
-                          (int)c->result.error_code, dotnet_error_text(c->result.error_code));
+            DOTNET_RLOG(APLOG_DEBUG, 0, c->r, c->result.error_code, "%s failed (%s)",
+                        c->call.script_path, dotnet_error_text(c->result.error_code));
         }
     }
     return text;

@@ -296,8 +296,8 @@ const ah_host_exports *dotnet_runtime_get(request_rec *r)
             pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
 
             if (rc == 0) {
-                ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, r->server,
-                             "mod_dotnet: the .NET runtime started in process %ld", (long)getpid());
+                DOTNET_SLOG(APLOG_DEBUG, 0, r->server, DOTNET_RUNTIME_STARTED,
+                            "the .NET runtime started in process %ld", (long)getpid());
             }
             __atomic_store_n(&state, rc == 0 ? RT_STARTED : RT_FAILED, __ATOMIC_RELEASE);
         }
@@ -307,8 +307,8 @@ const ah_host_exports *dotnet_runtime_get(request_rec *r)
             return &exports;
         }
     }
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                  "mod_dotnet: the .NET runtime is not available in this process (see the first error)");
+    DOTNET_RLOG(APLOG_DEBUG, 0, r, DOTNET_RUNTIME_UNAVAILABLE,
+                "the .NET runtime is not available in this process (see the first error)");
     return NULL;
 }
 

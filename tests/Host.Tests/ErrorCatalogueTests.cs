@@ -6,6 +6,8 @@ namespace AccessHooks.Host.Tests;
 /// <summary>dotnet_errors.h, the host's ErrorCode and docs/error-reference.md list the same codes.</summary>
 public sealed partial class ErrorCatalogueTests
 {
+    internal static string RepositoryRootForTests() => RepositoryRoot();
+
     private static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)

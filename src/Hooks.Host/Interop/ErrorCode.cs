@@ -11,6 +11,8 @@ internal enum ErrorCode
     RuntimeStartFailed = 101,
     HostNotFound = 102,
     HostInitFailed = 103,
+    RuntimeStarted = 104,
+    RuntimeUnavailable = 105,
     DaemonSocketAccess = 117,
     DaemonHeaderTooLong = 144,
     DaemonHeaderTimeout = 145,

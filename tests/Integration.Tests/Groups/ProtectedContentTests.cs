@@ -36,6 +36,9 @@ public sealed class ProtectedContentFixture : ApacheFixture
             ProxyPass "/proxied/" "{_backend.Url}/"
             <Location "/proxied/">
             {auth}
+                # docs/gateway.md's recipe: the back end gets the user, never the password.
+                RequestHeader unset Authorization
+                RequestHeader set X-Remote-User expr=%{{REMOTE_USER}}
             </Location>
             """;
     }
@@ -69,7 +72,11 @@ public sealed class ProtectedContentTests(ProtectedContentFixture fixture) : ICl
         var ok = await http.GetAsync(path, "one", "one-pw");
         Assert.True(ok.Status == 200, $"{path}: {ok}\n{s.ErrorLog}");
         if (path.StartsWith("/proxied/"))
+        {
             Assert.StartsWith("backend says hello", ok.Body);
+            Assert.Contains("X-Remote-User: one\n", ok.Body);
+            Assert.DoesNotContain("Authorization", ok.Body, StringComparison.OrdinalIgnoreCase);
+        }
         else if (path.StartsWith("/static/"))
             Assert.Equal("page static\n", ok.Body);
         else
