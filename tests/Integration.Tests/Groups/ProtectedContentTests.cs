@@ -22,6 +22,7 @@ public sealed class ProtectedContentFixture : ApacheFixture
                 DotNetAuthGroupScript "{script}" application-group=content
                 Require dotnet-group staff
             """;
+        const string remoteUserExpr = "%{REMOTE_USER}";
         return $"""
             <Location "/static/">
             {auth}
@@ -38,7 +39,7 @@ public sealed class ProtectedContentFixture : ApacheFixture
             {auth}
                 # docs/gateway.md's recipe: the back end gets the user, never the password.
                 RequestHeader unset Authorization
-                RequestHeader set X-Remote-User expr=%{{REMOTE_USER}}
+                RequestHeader set X-Remote-User expr={remoteUserExpr}
             </Location>
             """;
     }
