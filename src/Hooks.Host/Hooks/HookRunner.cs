@@ -124,8 +124,6 @@ internal static class HookRunner
         var signal = log.Signal;
         while (true)
         {
-            // Reset before looking, so a completion or a log line after the look wakes the wait.
-            signal.Reset();
             log.Pump();
             if (done(state))
                 return true;
@@ -137,6 +135,7 @@ internal static class HookRunner
                     return false;
                 wait = (int)Math.Min(remaining, int.MaxValue);
             }
+            // Auto-reset: a completion or a line after the look above makes this return at once.
             signal.Wait(wait);
         }
     }

@@ -33,6 +33,60 @@ internal static unsafe partial class LibC
 
     public static uint EffectiveUserId { get; } = GetEUid();
 
+    private const int FUTEX_WAIT_PRIVATE = 128;
+    private const int FUTEX_WAKE_PRIVATE = 129;
+    private static readonly nint SysFutex = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 202 : 98;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport(Library, EntryPoint = "syscall")]
+    private static partial nint Syscall(nint number, int* address, int op, int value, TimeSpec* timeout, nint address2, int value3);
+
+    [LibraryImport(Library, EntryPoint = "syscall")]
+    [SuppressGCTransition]
+    private static partial nint SyscallFast(nint number, int* address, int op, int value, TimeSpec* timeout, nint address2, int value3);
+
+    /// <summary>Blocks while *address == expected, at most timeoutMs (negative: no limit), or until woken.</summary>
+    public static void FutexWait(int* address, int expected, long timeoutMs)
+    {
+        if (timeoutMs < 0)
+        {
+            Syscall(SysFutex, address, FUTEX_WAIT_PRIVATE, expected, null, 0, 0);
+            return;
+        }
+        var timeout = new TimeSpec { Seconds = timeoutMs / 1000, Nanoseconds = timeoutMs % 1000 * 1_000_000 };
+        Syscall(SysFutex, address, FUTEX_WAIT_PRIVATE, expected, &timeout, 0, 0);
+    }
+
+    [LibraryImport(Library, EntryPoint = "sched_getcpu")]
+    [SuppressGCTransition]
+    public static partial int SchedGetCpu();
+
+    [LibraryImport(Library, EntryPoint = "gettid")]
+    public static partial int GetTid();
+
+    [LibraryImport(Library, EntryPoint = "sched_setaffinity")]
+    private static partial int SchedSetAffinity(int tid, nuint size, ulong* mask);
+
+    /// <summary>Restricts thread tid to one CPU (CPUs 0-1023); false when the kernel refused.</summary>
+    public static bool PinToCpu(int tid, int cpu)
+    {
+        if (cpu < 0 || cpu >= 1024)
+            return false;
+        var mask = stackalloc ulong[16];
+        new Span<ulong>(mask, 16).Clear();
+        mask[cpu / 64] = 1UL << (cpu % 64);
+        return SchedSetAffinity(tid, 16 * sizeof(ulong), mask) == 0;
+    }
+
+    /// <summary>Wakes one waiter on address. Never blocks, so without a GC transition.</summary>
+    public static void FutexWake(int* address) => SyscallFast(SysFutex, address, FUTEX_WAKE_PRIVATE, 1, null, 0, 0);
+
     /// <summary>open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC): -1 with errno ELOOP for a symbolic link.</summary>
     public static nint OpenNoFollow(string path) => Open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AccessHooks.Host.Hooks;
 using AccessHooks.Host.Interop;
 using Microsoft.Extensions.Logging;
 
@@ -18,7 +19,7 @@ internal sealed unsafe class CallLog : ILogger
     private readonly int _workerThread;
     private int _active = 1;
     private ConcurrentQueue<Line>? _queue;
-    private ManualResetEventSlim? _signal;
+    private WakeEvent? _signal;
 
     private readonly string? _secret;
 
@@ -58,18 +59,12 @@ internal sealed unsafe class CallLog : ILogger
             Drain(null);
     }
 
-    /// <summary>Set whenever a line is queued; the worker waits on it (with the hook's completion).</summary>
-    public ManualResetEventSlim Signal
-    {
-        get
-        {
-            var signal = Volatile.Read(ref _signal);
-            if (signal is not null)
-                return signal;
-            Interlocked.CompareExchange(ref _signal, new ManualResetEventSlim(false), null);
-            return _signal!;
-        }
-    }
+    /// <summary>
+    /// Set whenever a line is queued; the worker waits on it (with the hook's completion). The
+    /// worker's own event, reused call after call: a late Set from an earlier call only wakes a
+    /// wait that then looks again. First read on the worker.
+    /// </summary>
+    public WakeEvent Signal => _signal ??= WakeEvent.ForCurrentThread();
 
     /// <summary>On the worker: writes queued lines to the request's log.</summary>
     public void Pump()
@@ -83,7 +78,6 @@ internal sealed unsafe class CallLog : ILogger
     {
         Interlocked.Exchange(ref _active, 0);
         Pump();
-        // The signal is not disposed: a late continuation may still Set() it; it holds no OS handle.
     }
 
     private ConcurrentQueue<Line> Queue
