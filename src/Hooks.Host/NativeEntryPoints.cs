@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using AccessHooks.Host.Gateway;
 using AccessHooks.Host.Groups;
 using AccessHooks.Host.Hooks;
 using AccessHooks.Host.Interop;
@@ -40,6 +41,8 @@ public static unsafe class NativeEntryPoints
             exports->AllowAccess = &AllowAccess;
             exports->Preload = &Preload;
             exports->Shutdown = &Shutdown;
+            exports->HandleRequest = &HandleRequest;
+            exports->PreloadApp = &PreloadApp;
             return 0;
         }
         catch (Exception e)
@@ -111,6 +114,36 @@ public static unsafe class NativeEntryPoints
         catch (Exception e)
         {
             return Internal(e, result);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static int HandleRequest(AppCall* call, HookResult* result)
+    {
+        try
+        {
+            return HandlerPhase.HandleRequest(call, result);
+        }
+        catch (Exception e)
+        {
+            Internal(e, result);
+            result->Outcome = 500;
+            return Bridge.CallError;
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static int PreloadApp(AppCall* call, HookResult* result)
+    {
+        try
+        {
+            return HandlerPhase.Preload(call, result);
+        }
+        catch (Exception e)
+        {
+            Internal(e, result);
+            result->Outcome = 500;
+            return Bridge.CallError;
         }
     }
 

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define AH_ABI_VERSION 2
+#define AH_ABI_VERSION 3
 
 /* The managed entry point the module looks up with hostfxr (hdt_get_function_pointer). */
 #define AH_HOST_ASSEMBLY   "AccessHooks.Host.dll"
@@ -96,6 +96,45 @@ typedef struct ah_hook_result {
                              (an htpasswd line's), for mod_authn_socache as is */
 } ah_hook_result;
 
+/*
+ * Gateway: the I/O of one application request, done by the module on the request's worker
+ * thread. The host calls these only on that thread, only during handle_request (it runs the
+ * app inline there and queues to the worker whatever the app does from other threads).
+ */
+typedef struct ah_app_io {
+    void *ctx;   /* the module's per-request state, handed back to every function */
+    /* Reads up to len bytes of the request body, de-chunked (Apache sends 100 Continue on the
+       first read). Returns the count, 0 at the end, or -1 with *status set to the HTTP status
+       the failure means (413 over LimitRequestBody, 400 malformed, 408 timeout; 0 when the
+       client went away or Apache already answered). */
+    int64_t (*read)(void *ctx, uint8_t *buffer, int64_t len, int32_t *status);
+    /* Sets the response status, reason (NULL or "" = Apache's) and headers; once, before the first
+       write or flush. Hop-by-hop headers are ignored. Returns 0, or -1 for a header Apache
+       refuses (the message names it in the error log). */
+    int32_t (*send_headers)(void *ctx, int32_t status, const char *reason, const ah_kv *headers,
+                            int32_t nheaders);
+    /* Appends body bytes (buffered by Apache's filters). 0, or -1 once the client has gone. */
+    int32_t (*write)(void *ctx, const uint8_t *buffer, int64_t len);
+    /* Sends everything written so far (and the headers) to the client now. 0 or -1 as write. */
+    int32_t (*flush)(void *ctx);
+} ah_app_io;
+
+/* One application request (SetHandler dotnet-script, DotNetScriptAlias). */
+typedef struct ah_app_call {
+    const char *app_path;           /* the .cs script or the app's main .dll, absolute */
+    const char *application_group;  /* resolved; "" is %{GLOBAL} */
+    const char *process_group;      /* resolved; "" is embedded (this child) */
+    const char *app_key;            /* "vhost:port|alias or script": what one app's data protection
+                                       key ring and identity are keyed on, never the group */
+    int32_t check_reload;           /* DotNetScriptReloading */
+    const ah_kv *vars;              /* CGI variables: REQUEST_METHOD, SCRIPT_NAME, PATH_INFO, ... */
+    int32_t nvars;
+    const ah_kv *headers;           /* request headers as received; Authorization only when passed */
+    int32_t nheaders;
+    void *log_ctx;                  /* request_rec*, handed back to ah_log_fn */
+    const ah_app_io *io;
+} ah_app_call;
+
 typedef struct ah_host_exports {
     int32_t struct_size;  /* sizeof(ah_host_exports), filled by the host */
 
@@ -109,8 +148,14 @@ typedef struct ah_host_exports {
     int32_t (*allow_access)(const ah_hook_call *call, const char *host, ah_hook_result *result);
     /* Load (compile if needed) the script into its group now; outcome unused. */
     int32_t (*preload)(const ah_hook_call *call, ah_hook_result *result);
-    /* Before the process exits: dispose groups. Never blocks longer than a few seconds. */
+    /* Before the process exits: stop apps and dispose groups. Bounded (a few seconds). */
     void (*shutdown)(void);
+    /* Gateway: serve one application request. outcome: 0 when the app produced the response
+       (sent through io), else the HTTP status the module answers with (Apache's error page);
+       AH_CALL_ERROR when the app could not run (error_code logged; 500 unless outcome says). */
+    int32_t (*handle_request)(const ah_app_call *call, ah_hook_result *result);
+    /* DotNetImportScript / an alias with both groups: load and start the app now. */
+    int32_t (*preload_app)(const ah_app_call *call, ah_hook_result *result);
 } ah_host_exports;
 
 /* Signature of AccessHooks.Host.NativeEntryPoints.Initialize ([UnmanagedCallersOnly]).

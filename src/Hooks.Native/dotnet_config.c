@@ -18,6 +18,7 @@
 #include "http_main.h"
 #include "dotnet_config.h"
 #include "dotnet_log.h"
+#include "dotnet_gateway.h"
 
 /* Where a directive may appear. */
 typedef enum {
@@ -354,6 +355,11 @@ const command_rec dotnet_directives[] = {
     AP_INIT_TAKE_ARGV("DotNetAuthnCacheHashRounds", set_cache_rounds, NULL, DOTNET_ANYWHERE,
                       "rounds: SHA-512-crypt cost of mod_authn_socache entries for sources without "
                       "a stored hash (default 1000)"),
+    AP_INIT_TAKE_ARGV("DotNetScriptAlias", dotnet_set_script_alias, NULL, RSRC_CONF,
+                      "url-path file-or-dir [application-group=G] [process-group=P] "
+                      "[pass-authorization=On|Off]: serve a .cs script app or an ASP.NET Core .dll"),
+    AP_INIT_TAKE_ARGV("DotNetScriptAliasMatch", dotnet_set_script_alias, (void *)1, RSRC_CONF,
+                      "regex path [options]: DotNetScriptAlias with a regular expression ($1..$9)"),
     { NULL }
 };
 
@@ -415,6 +421,13 @@ void *dotnet_merge_server_config(apr_pool_t *p, void *base_, void *add_)
     c->authn_cache_rounds = add->authn_cache_rounds != DOTNET_UNSET ? add->authn_cache_rounds
                                                                     : base->authn_cache_rounds;
     c->script_cache_effective = base->script_cache_effective;
+    /* A virtual host's aliases first, then the main server's, as mod_alias merges. */
+    if (add->aliases && base->aliases) {
+        c->aliases = apr_array_append(p, add->aliases, base->aliases);
+    }
+    else {
+        c->aliases = add->aliases ? add->aliases : base->aliases;
+    }
     return c;
 }
 

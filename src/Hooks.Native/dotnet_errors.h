@@ -43,6 +43,16 @@
     X(219, HOOK_STUCK,            "a hook is still running after its deadline") \
     X(220, SCRIPT_CACHE_UNSAFE,   "script cache directory or file not trusted") \
     X(221, AUTHN_CACHE_HASH,      "no hash could be offered to mod_authn_socache") \
+    X(230, APP_EXECCGI_OFF,       "Options ExecCGI is off where SetHandler dotnet-script would run an app") \
+    X(231, APP_NOT_FOUND,         "the requested file is not an application") \
+    X(232, APP_LOAD_ERROR,        "an application failed to load or start") \
+    X(233, APP_EXCEPTION,         "an application request raised an unhandled exception") \
+    X(234, APP_RESPONSE_ERROR,    "an application's response could not be sent as the app gave it") \
+    X(235, APP_CLIENT_GONE,       "the client went away before the response was complete") \
+    X(236, APP_STARTED,           "an application started in this process") \
+    X(237, APP_RELOADED,          "an application changed on disk and was restarted") \
+    X(238, APP_STOP_SLOW,         "an application did not stop within its shutdown timeout") \
+    X(239, APP_LOG,               "a line from an application's own logging") \
     X(300, CONFIG_BAD_ARGUMENT,   "bad directive argument") \
     X(301, CONFIG_NOT_ALLOWED,    "directive not allowed in this context") \
     X(302, CONFIG_NO_SCRIPT,      "a dotnet provider is used but no script is configured")

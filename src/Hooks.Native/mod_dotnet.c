@@ -1,7 +1,8 @@
 /*
  * mod_dotnet: C# scripts in Apache's access-control phases (provider "dotnet" for
- * authentication, "dotnet-group" for Require, DotNetAccessScript for the access checker),
- * hosted on the .NET runtime inside each child. This file is the module record and the hook
+ * authentication, "dotnet-group" for Require, DotNetAccessScript for the access checker) and
+ * C# applications in its handler phase (the gateway), hosted on the .NET runtime inside each
+ * child. This file is the module record and the hook
  * registration; each concern lives in its own dotnet_*.c file.
  */
 #include "httpd.h"
@@ -9,6 +10,7 @@
 #include "http_request.h"
 #include "mod_dotnet.h"
 #include "dotnet_config.h"
+#include "dotnet_gateway.h"
 
 static void dotnet_optional_fn_retrieve(void)
 {
@@ -36,6 +38,12 @@ static void dotnet_register_hooks(apr_pool_t *p)
     ap_hook_optional_fn_retrieve(dotnet_optional_fn_retrieve, NULL, NULL, APR_HOOK_MIDDLE);
     /* Where mod_wsgi's WSGIAccessScript runs: the Satisfy-aware access checker. */
     ap_hook_access_checker(dotnet_access_check, NULL, NULL, APR_HOOK_MIDDLE);
+    {
+        /* Before mod_alias and mod_rewrite, as mod_wsgi's WSGIScriptAlias. */
+        static const char *const after_us[] = { "mod_alias.c", "mod_rewrite.c", "mod_userdir.c", "mod_vhost_alias.c", NULL };
+        ap_hook_translate_name(dotnet_alias_translate, NULL, after_us, APR_HOOK_MIDDLE);
+    }
+    ap_hook_handler(dotnet_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 AP_DECLARE_MODULE(dotnet) = {

@@ -19,6 +19,8 @@ public sealed partial class BridgeLayoutTests
         ["ah_hook_call"] = typeof(HookCall),
         ["ah_hook_result"] = typeof(HookResult),
         ["ah_host_exports"] = typeof(HostExports),
+        ["ah_app_io"] = typeof(AppIoFunctions),
+        ["ah_app_call"] = typeof(AppCall),
     };
 
     [GeneratedRegex(@"typedef struct (\w+) \{(.*?)\} \1;", RegexOptions.Singleline)]

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AccessHooks.Host.Gateway;
 using AccessHooks.Host.Interop;
 using AccessHooks.Host.Logging;
 using AccessHooks.Host.Scripts;
@@ -18,6 +19,7 @@ internal sealed class ApplicationGroup(string name)
     private readonly ConcurrentDictionary<string, Script> _scripts = new(StringComparer.Ordinal);
     private readonly Lazy<GroupReferences> _references = new(() => new GroupReferences($"AccessHooks group '{name}' references"));
     private volatile bool _shutDown;
+    private AppSlots? _apps;
 
     /// <summary>One script's slot: its current generation, and the gate its rebuilds take.</summary>
     private sealed class Script
@@ -27,6 +29,18 @@ internal sealed class ApplicationGroup(string name)
     }
 
     public string Name { get; } = name;
+
+    /// <summary>The gateway apps of this group; they share the group's referenced assemblies only.</summary>
+    public AppSlots Apps
+    {
+        get
+        {
+            if (Volatile.Read(ref _apps) is { } apps)
+                return apps;
+            Interlocked.CompareExchange(ref _apps, new AppSlots(Name, () => _references.Value), null);
+            return _apps!;
+        }
+    }
 
     public string DisplayName => Name.Length == 0 ? "%{GLOBAL}" : Name;
 
@@ -105,6 +119,8 @@ internal sealed class ApplicationGroup(string name)
     {
         _shutDown = true;
         var retiring = new List<Task>();
+        if (Volatile.Read(ref _apps) is { } apps)
+            retiring.Add(apps.ShutDown());
         foreach (var script in _scripts.Values)
         {
             ScriptGeneration? current;

@@ -9,7 +9,7 @@ namespace AccessHooks.Host.Interop;
 internal static class Bridge
 {
     /// <summary>AH_ABI_VERSION.</summary>
-    public const int AbiVersion = 2;
+    public const int AbiVersion = 3;
 
     public const int CallOk = 0;     // AH_CALL_OK
     public const int CallError = 1;  // AH_CALL_ERROR
@@ -76,6 +76,34 @@ internal unsafe struct HookResult
     public byte* CacheHash;
 }
 
+/// <summary>ah_app_io.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct AppIoFunctions
+{
+    public void* Ctx;
+    public delegate* unmanaged<void*, byte*, long, int*, long> Read;
+    public delegate* unmanaged<void*, int, byte*, KeyValue*, int, int> SendHeaders;
+    public delegate* unmanaged<void*, byte*, long, int> Write;
+    public delegate* unmanaged<void*, int> Flush;
+}
+
+/// <summary>ah_app_call.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct AppCall
+{
+    public byte* AppPath;
+    public byte* ApplicationGroup;
+    public byte* ProcessGroup;
+    public byte* AppKey;
+    public int CheckReload;
+    public KeyValue* Vars;
+    public int NVars;
+    public KeyValue* Headers;
+    public int NHeaders;
+    public void* LogCtx;
+    public AppIoFunctions* Io;
+}
+
 /// <summary>ah_host_exports.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct HostExports
@@ -87,4 +115,6 @@ internal unsafe struct HostExports
     public delegate* unmanaged<HookCall*, byte*, HookResult*, int> AllowAccess;
     public delegate* unmanaged<HookCall*, HookResult*, int> Preload;
     public delegate* unmanaged<void> Shutdown;
+    public delegate* unmanaged<AppCall*, HookResult*, int> HandleRequest;
+    public delegate* unmanaged<AppCall*, HookResult*, int> PreloadApp;
 }

@@ -53,6 +53,9 @@ internal sealed class GroupReferences(string name) : AssemblyLoadContext(name, i
         return s_platform.Value.Contains(simple) ? null : LoadFromAssemblyPath(path);
     }
 
+    /// <summary>Whether the default context has this assembly (host, frameworks): shared, never loaded twice.</summary>
+    internal static bool IsPlatform(string simpleName) => s_platform.Value.Contains(simpleName);
+
     private static HashSet<string> PlatformAssemblyNames()
     {
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

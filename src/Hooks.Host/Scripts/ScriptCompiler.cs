@@ -31,7 +31,14 @@ internal static class ScriptCompiler
         "global using System.Threading;\n" +
         "global using System.Threading.Tasks;\n" +
         "global using AccessHooks;\n" +
-        "global using Microsoft.Extensions.DependencyInjection;\n";
+        "global using Microsoft.Extensions.DependencyInjection;\n" +
+        // Script apps: what an ASP.NET Core project's implicit usings give.
+        "global using Microsoft.AspNetCore.Builder;\n" +
+        "global using Microsoft.AspNetCore.Http;\n" +
+        "global using Microsoft.AspNetCore.Routing;\n" +
+        "global using Microsoft.Extensions.Configuration;\n" +
+        "global using Microsoft.Extensions.Hosting;\n" +
+        "global using Microsoft.Extensions.Logging;\n";
 
     private delegate (byte[]? Image, string[] Errors) CompileFn(
         string path, string text, string implicitUsings, string[] baseReferences, string[] extraReferences, string assemblyName);

@@ -1,0 +1,120 @@
+using System.Runtime.Loader;
+using AccessHooks.Host.Groups;
+using AccessHooks.Host.Interop;
+using AccessHooks.Host.Logging;
+using AccessHooks.Host.Scripts;
+
+namespace AccessHooks.Host.Gateway;
+
+/// <summary>
+/// One generation of one app in one application group: its load context, its started host and
+/// the server it runs on, or why it could not start. Reference counted like a script generation:
+/// the group holds one reference while the generation is current and every request one while in
+/// flight, so requests started before a reload finish on the old generation; the last release
+/// stops the app (bounded by <see cref="StopLimit"/>) and unloads its context.
+/// </summary>
+internal sealed class AppGeneration
+{
+    internal static TimeSpan StopLimit { get; set; } = TimeSpan.FromSeconds(10);
+
+    private long _nextCheck;
+    private int _refs = 1;
+    private readonly TaskCompletionSource _retired = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public AppGeneration(string path, string groupName, int number)
+    {
+        Path = path;
+        GroupName = groupName;
+        Number = number;
+        Mtime = ScriptSource.GetMtime(path);
+        _nextCheck = Environment.TickCount64 + (long)GroupRegistry.ReloadCheckInterval.TotalMilliseconds;
+    }
+
+    public string Path { get; }
+    public string GroupName { get; }
+    public int Number { get; }
+    public long Mtime { get; }
+
+    public GatewayServer? Server { get; set; }
+    /// <summary>The app's host (WebApplication or IHost), stopped and disposed at retirement.</summary>
+    public IAsyncDisposable? Host { get; set; }
+    public Func<CancellationToken, Task>? Stop { get; set; }
+    public AssemblyLoadContext? Context { get; set; }
+
+    public ErrorCode LoadError { get; private set; }
+    public string? LoadMessage { get; private set; }
+
+    public Task Retired => _retired.Task;
+
+    public void Fail(ErrorCode code, string message)
+    {
+        LoadError = code;
+        LoadMessage = message;
+    }
+
+    public bool HasChanged()
+    {
+        var now = Environment.TickCount64;
+        var next = Volatile.Read(ref _nextCheck);
+        if (now < next)
+            return false;
+        if (Interlocked.CompareExchange(ref _nextCheck, now + (long)GroupRegistry.ReloadCheckInterval.TotalMilliseconds, next) != next)
+            return false;
+        return ScriptSource.GetMtime(Path) != Mtime;
+    }
+
+    public bool TryAddRef()
+    {
+        var refs = Volatile.Read(ref _refs);
+        while (refs > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _refs, refs + 1, refs);
+            if (seen == refs)
+                return true;
+            refs = seen;
+        }
+        return false;
+    }
+
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _refs) == 0)
+            ThreadPool.UnsafeQueueUserWorkItem(static generation => generation.Retire(), this, preferLocal: false);
+    }
+
+    private void Retire()
+    {
+        try
+        {
+            using var limit = new CancellationTokenSource(StopLimit);
+            var stopping = Task.Run(async () =>
+            {
+                if (Stop is { } stop)
+                    await stop(limit.Token);
+                if (Host is { } host)
+                    await host.DisposeAsync();
+            });
+            if (!stopping.Wait(StopLimit + TimeSpan.FromSeconds(1)))
+                ApacheLog.Server(ApacheLevel.Warning, ErrorCode.AppStopSlow,
+                    $"app '{Path}' generation {Number} (application group '{DisplayGroup}') did not stop within {StopLimit.TotalSeconds} s; unloading anyway");
+        }
+        catch (Exception e)
+        {
+            ApacheLog.Server(ApacheLevel.Warning, ErrorCode.AppStopSlow,
+                $"app '{Path}' generation {Number} (application group '{DisplayGroup}'): stopping it failed:\n{e}");
+        }
+        finally
+        {
+            Host = null;
+            Stop = null;
+            Server = null;
+            var context = Context;
+            Context = null;
+            if (context is { IsCollectible: true })
+                context.Unload();
+            _retired.TrySetResult();
+        }
+    }
+
+    public string DisplayGroup => GroupName.Length == 0 ? "%{GLOBAL}" : GroupName;
+}

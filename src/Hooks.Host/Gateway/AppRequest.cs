@@ -1,0 +1,312 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Security.Claims;
+using System.Security.Cryptography.X509Certificates;
+using AccessHooks.Host.Interop;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Features.Authentication;
+using Microsoft.Extensions.Primitives;
+
+namespace AccessHooks.Host.Gateway;
+
+/// <summary>
+/// One application request as ASP.NET Core sees it: the features a server provides (request,
+/// response, body, connection, lifetime, identifier, TLS, authentication) over the values the
+/// module passed and the worker's <see cref="AppIo"/>. What Kestrel does for HTTP (framing,
+/// chunking, 100 Continue, HEAD) Apache has done already.
+/// </summary>
+internal sealed partial class AppRequest : FeatureCollection,
+    IHttpRequestFeature, IHttpResponseFeature, IHttpResponseBodyFeature, IHttpConnectionFeature,
+    IHttpRequestLifetimeFeature, IHttpRequestIdentifierFeature, IHttpBodyControlFeature,
+    IHttpRequestBodyDetectionFeature, IHttpMaxRequestBodySizeFeature, IHttpAuthenticationFeature,
+    ITlsConnectionFeature, IApacheRequestFeature
+{
+    private readonly Dictionary<string, string> _vars;
+    private readonly AppIo _io;
+    private readonly CancellationTokenSource _aborted = new();
+    private List<(Func<object, Task> Callback, object State)>? _onStarting;
+    private List<(Func<object, Task> Callback, object State)>? _onCompleted;
+    private int _statusCode = StatusCodes.Status200OK;
+    private string? _reasonPhrase;
+    private bool _started;
+    private PipeWriter? _writer;
+
+    public unsafe AppRequest(AppCall* call, AppIo io, string applicationGroup, string processGroup, string appPath)
+    {
+        _io = io;
+        _vars = new Dictionary<string, string>(Math.Max(call->NVars, 8), StringComparer.Ordinal);
+        for (var i = 0; i < call->NVars; i++)
+        {
+            var name = NativeString.Decode(call->Vars[i].Name);
+            if (name is not null)
+                _vars[name] = NativeString.Decode(call->Vars[i].Value) ?? string.Empty;
+        }
+        var headers = new HeaderDictionary();
+        for (var i = 0; i < call->NHeaders; i++)
+        {
+            var name = NativeString.Decode(call->Headers[i].Name);
+            if (!string.IsNullOrEmpty(name))
+                headers.Append(name, NativeString.Decode(call->Headers[i].Value) ?? string.Empty);
+        }
+        Headers = headers;
+        ApplicationGroup = applicationGroup;
+        ProcessGroup = processGroup;
+        ScriptFileName = appPath;
+
+        Method = Var("REQUEST_METHOD", "GET");
+        Protocol = Var("SERVER_PROTOCOL", "HTTP/1.1");
+        Scheme = Var("HTTPS", "off") == "on" ? "https" : "http";
+        PathBase = Var("SCRIPT_NAME", string.Empty);
+        Path = Var("PATH_INFO", string.Empty);
+        var query = Var("QUERY_STRING", string.Empty);
+        QueryString = query.Length == 0 ? string.Empty : "?" + query;
+        RawTarget = Var("REQUEST_URI", PathBase + Path + QueryString);
+        TraceIdentifier = Var("UNIQUE_ID", string.Empty) is { Length: > 0 } unique ? unique : Guid.NewGuid().ToString("N");
+
+        RemoteIpAddress = IPAddress.TryParse(Var("REMOTE_ADDR", string.Empty), out var remote) ? remote : null;
+        RemotePort = int.TryParse(Var("REMOTE_PORT", "0"), out var rp) ? rp : 0;
+        LocalIpAddress = IPAddress.TryParse(Var("SERVER_ADDR", string.Empty), out var local) ? local : null;
+        LocalPort = int.TryParse(Var("SERVER_LOCAL_PORT", Var("SERVER_PORT", "0")), out var lp) ? lp : 0;
+        ConnectionId = Var("mod_dotnet.connection_id", string.Empty);
+        User = ApacheUser.From(_vars);
+
+        var hasBody = headers.ContentLength > 0 || headers.ContainsKey("Transfer-Encoding");
+        CanHaveBody = hasBody;
+        Body = hasBody ? new RequestBody(this) : Stream.Null;
+        ResponseStream = new ResponseBody(this);
+
+        Set<IHttpRequestFeature>(this);
+        Set<IHttpResponseFeature>(this);
+        Set<IHttpResponseBodyFeature>(this);
+        Set<IHttpConnectionFeature>(this);
+        Set<IHttpRequestLifetimeFeature>(this);
+        Set<IHttpRequestIdentifierFeature>(this);
+        Set<IHttpBodyControlFeature>(this);
+        Set<IHttpRequestBodyDetectionFeature>(this);
+        Set<IHttpMaxRequestBodySizeFeature>(this);
+        Set<IHttpAuthenticationFeature>(this);
+        if (Scheme == "https")
+            Set<ITlsConnectionFeature>(this);
+        Set<IApacheRequestFeature>(this);
+    }
+
+    private string Var(string name, string fallback) => _vars.TryGetValue(name, out var value) ? value : fallback;
+
+    internal AppIo Io => _io;
+
+    /// <summary>The client went away (a write failed): RequestAborted fires, later writes are dropped.</summary>
+    internal bool ClientGone { get; private set; }
+
+    internal void MarkClientGone()
+    {
+        if (ClientGone)
+            return;
+        ClientGone = true;
+        try
+        {
+            _aborted.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // A RequestAborted callback of the app threw; the request is over for the client anyway.
+        }
+    }
+
+    // IHttpRequestFeature
+    public string Protocol { get; set; }
+    public string Scheme { get; set; }
+    public string Method { get; set; }
+    public string PathBase { get; set; }
+    public string Path { get; set; }
+    public string QueryString { get; set; }
+    public string RawTarget { get; set; }
+    public IHeaderDictionary Headers { get; set; }
+    public Stream Body { get; set; }
+
+    // IHttpResponseFeature
+    public int StatusCode
+    {
+        get => _statusCode;
+        set
+        {
+            if (_started)
+                throw ResponseStarted("StatusCode");
+            _statusCode = value;
+        }
+    }
+
+    public string? ReasonPhrase
+    {
+        get => _reasonPhrase;
+        set
+        {
+            if (_started)
+                throw ResponseStarted("ReasonPhrase");
+            _reasonPhrase = value;
+        }
+    }
+
+    IHeaderDictionary IHttpResponseFeature.Headers { get; set; } = new HeaderDictionary();
+    private IHeaderDictionary ResponseHeaders => ((IHttpResponseFeature)this).Headers;
+
+    Stream IHttpResponseFeature.Body
+    {
+        get => ResponseStream;
+        set => ResponseStream = value;
+    }
+
+    private Stream ResponseStream { get; set; }
+
+    public bool HasStarted => _started;
+
+    public void OnStarting(Func<object, Task> callback, object state)
+    {
+        if (_started)
+            throw ResponseStarted("OnStarting");
+        (_onStarting ??= []).Add((callback, state));
+    }
+
+    public void OnCompleted(Func<object, Task> callback, object state) => (_onCompleted ??= []).Add((callback, state));
+
+    private static InvalidOperationException ResponseStarted(string what) =>
+        new($"{what} cannot be changed because the response has already started (DOTNET0234)");
+
+    // IHttpResponseBodyFeature
+    Stream IHttpResponseBodyFeature.Stream => ResponseStream;
+    public PipeWriter Writer => _writer ??= PipeWriter.Create(ResponseStream, new StreamPipeWriterOptions(leaveOpen: true));
+    public void DisableBuffering()
+    {
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken = default) => StartResponseAsync().AsTask();
+
+    public Task SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken = default) =>
+        SendFileFallback.SendFileAsync(ResponseStream, path, offset, count, cancellationToken);
+
+    public async Task CompleteAsync()
+    {
+        if (_writer is not null)
+            await _writer.FlushAsync();
+        await StartResponseAsync();
+    }
+
+    // IHttpConnectionFeature
+    public string ConnectionId { get; set; }
+    public IPAddress? RemoteIpAddress { get; set; }
+    public IPAddress? LocalIpAddress { get; set; }
+    public int RemotePort { get; set; }
+    public int LocalPort { get; set; }
+
+    // IHttpRequestLifetimeFeature
+    public CancellationToken RequestAborted
+    {
+        get => _aborted.Token;
+        set { }
+    }
+
+    public void Abort() => MarkClientGone();
+
+    // IHttpRequestIdentifierFeature
+    public string TraceIdentifier { get; set; }
+
+    // IHttpBodyControlFeature: as Kestrel, synchronous I/O is refused unless the app allows it.
+    public bool AllowSynchronousIO { get; set; }
+
+    // IHttpRequestBodyDetectionFeature
+    public bool CanHaveBody { get; }
+
+    // IHttpMaxRequestBodySizeFeature: Apache's LimitRequestBody applies first; an app's own limit
+    // (RequestSizeLimit, MaxRequestBodySize) is enforced here on top of it.
+    bool IHttpMaxRequestBodySizeFeature.IsReadOnly => BodyReadStarted;
+    public long? MaxRequestBodySize { get; set; }
+    internal bool BodyReadStarted { get; set; }
+
+    // IHttpAuthenticationFeature
+    public ClaimsPrincipal? User { get; set; }
+
+    // ITlsConnectionFeature
+    public X509Certificate2? ClientCertificate
+    {
+        get
+        {
+            if (!_vars.TryGetValue("SSL_CLIENT_CERT", out var pem) || pem.Length == 0)
+                return null;
+            try
+            {
+                return X509Certificate2.CreateFromPem(pem);
+            }
+            catch (System.Security.Cryptography.CryptographicException)
+            {
+                return null;
+            }
+        }
+        set { }
+    }
+
+    public Task<X509Certificate2?> GetClientCertificateAsync(CancellationToken cancellationToken) => Task.FromResult(ClientCertificate);
+
+    // IApacheRequestFeature
+    public IReadOnlyDictionary<string, string> Variables => _vars;
+    public string ScriptName => PathBase;
+    public string PathInfo => Path;
+    public string ScriptFileName { get; }
+    public string ApplicationGroup { get; }
+    public string ProcessGroup { get; }
+
+    /// <summary>Runs OnStarting callbacks (last registered first) and hands status and headers to Apache, once.</summary>
+    internal async ValueTask StartResponseAsync()
+    {
+        if (_started)
+            return;
+        if (_onStarting is { } callbacks)
+        {
+            _onStarting = null;
+            for (var i = callbacks.Count - 1; i >= 0; i--)
+                await callbacks[i].Callback(callbacks[i].State);
+        }
+        _started = true;
+        if (ResponseHeaders is HeaderDictionary dictionary)
+            dictionary.IsReadOnly = true;
+        var headers = new List<KeyValuePair<string, string>>(ResponseHeaders.Count);
+        foreach (var (name, values) in ResponseHeaders)
+        {
+            foreach (var value in values)
+            {
+                if (value is not null)
+                    headers.Add(new(name, value));
+            }
+        }
+        var status = _statusCode;
+        // Apache answers "500 Internal Server Error" on the status line for a code it does not
+        // know (418, 425, ...) unless it is given a whole line: always give the reason, as Kestrel does.
+        var reason = string.IsNullOrEmpty(_reasonPhrase) ? Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) : _reasonPhrase;
+        if (string.IsNullOrEmpty(reason))
+            reason = "Status " + status;
+        var sent = await _io.Run(static (io, state) =>
+        {
+            var (status, reason, headers) = ((int, string?, List<KeyValuePair<string, string>>))state!;
+            return io.SendHeaders(status, reason, headers);
+        }, (status, reason, headers));
+        if (!sent)
+            throw new InvalidOperationException($"Apache refused the response status {status} or its headers (DOTNET0234; see the error log)");
+    }
+
+    internal async Task FireOnCompletedAsync()
+    {
+        if (_onCompleted is not { } callbacks)
+            return;
+        _onCompleted = null;
+        for (var i = callbacks.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                await callbacks[i].Callback(callbacks[i].State);
+            }
+            catch (Exception e)
+            {
+                Logging.ApacheLog.Server(ApacheLevel.Error, ErrorCode.AppException, $"{ScriptFileName}: an OnCompleted callback threw:\n{e}");
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+/*
+ * The handler phase: SetHandler dotnet-script and DotNetScriptAlias requests served by a managed
+ * app (managed twin: src/Hooks.Host/Gateway/HandlerPhase.cs). Which files are apps follows
+ * mod_wsgi's wsgi-script: code runs only where Options ExecCGI is on (an alias is the
+ * administrator's explicit grant, as ScriptAlias is for CGI); a .cs file is a script app, a .dll
+ * one only with its .runtimeconfig.json beside it, anything else (dependencies, settings, .pdb)
+ * is 404. The host runs the app inline on this worker and does its I/O through dotnet_app_io.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "httpd.h"
+#include "apr_strings.h"
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "mod_dotnet.h"
+#include "dotnet_config.h"
+#include "dotnet_gateway.h"
+#include "dotnet_runtime.h"
+#include "dotnet_log.h"
+
+APLOG_USE_MODULE(dotnet);
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t ls = strlen(s), lx = strlen(suffix);
+    return ls >= lx && strcasecmp(s + ls - lx, suffix) == 0;
+}
+
+/* 0 when r->filename is an app; else the status to answer (logged). */
+static int check_app_file(request_rec *r, int by_alias)
+{
+    if (!by_alias && !(ap_allow_options(r) & OPT_EXECCGI)) {
+        DOTNET_RLOG(APLOG_ERR, 0, r, DOTNET_APP_EXECCGI_OFF,
+                    "Options ExecCGI is off in this directory: %s", r->filename);
+        return HTTP_FORBIDDEN;
+    }
+    if (r->finfo.filetype != APR_REG) {
+        DOTNET_RLOG(APLOG_INFO, 0, r, DOTNET_APP_NOT_FOUND, "%s: %s", r->filename,
+                    r->finfo.filetype == APR_NOFILE ? "no such application file" : "not a file");
+        return HTTP_NOT_FOUND;
+    }
+    if (ends_with(r->filename, ".cs")) {
+        return 0;
+    }
+    if (ends_with(r->filename, ".dll")) {
+        apr_finfo_t finfo;
+        const char *config = apr_pstrcat(r->pool, apr_pstrmemdup(r->pool, r->filename,
+                                         strlen(r->filename) - 4), ".runtimeconfig.json", NULL);
+        if (apr_stat(&finfo, config, APR_FINFO_TYPE, r->pool) == APR_SUCCESS && finfo.filetype == APR_REG) {
+            return 0;
+        }
+        DOTNET_RLOG(APLOG_INFO, 0, r, DOTNET_APP_NOT_FOUND,
+                    "%s is not an application (no %s beside it): a dependency is never served",
+                    r->filename, config);
+        return HTTP_NOT_FOUND;
+    }
+    DOTNET_RLOG(APLOG_INFO, 0, r, DOTNET_APP_NOT_FOUND,
+                "%s is neither a .cs script app nor an application .dll", r->filename);
+    return HTTP_NOT_FOUND;
+}
+
+/* SCRIPT_NAME: the URL up to the app file, as ap_add_cgi_vars splits it. */
+static const char *script_name(request_rec *r)
+{
+    const char *uri = r->uri ? r->uri : "";
+    const char *path_info = r->path_info ? r->path_info : "";
+    size_t ulen = strlen(uri), plen = strlen(path_info);
+
+    if (plen > 0 && plen <= ulen && strcmp(uri + ulen - plen, path_info) == 0) {
+        return apr_pstrmemdup(r->pool, uri, ulen - plen);
+    }
+    return uri;
+}
+
+int dotnet_handler(request_rec *r)
+{
+    const dotnet_dir_cfg *d = dotnet_dir_config(r);
+    const dotnet_alias_match *m;
+    const dotnet_alias *alias;
+    const ah_host_exports *host;
+    const dotnet_app_group *group;
+    dotnet_app_group resource = { DOTNET_GROUP_RESOURCE, NULL };
+    ah_app_call call;
+    ah_hook_result result;
+    const char *name;
+    int pass, status;
+    int32_t rc;
+
+    if (r->handler == NULL || strcmp(r->handler, DOTNET_HANDLER_NAME) != 0) {
+        return DECLINED;
+    }
+    m = dotnet_alias_matched(r);
+    alias = m ? m->alias : NULL;
+    if ((status = check_app_file(r, alias != NULL)) != 0) {
+        return status;
+    }
+    host = dotnet_runtime_get(r);
+    if (host == NULL) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (host->struct_size < (int32_t)sizeof(ah_host_exports) || host->handle_request == NULL) {
+        DOTNET_RLOG(APLOG_ERR, 0, r, DOTNET_HOST_INIT_FAILED,
+                    "the managed host has no gateway entry point (an older AccessHooks.Host.dll?)");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    group = alias && alias->has_app_group ? &alias->app_group
+            : d->application_group ? &d->application_group_parsed : &resource;
+    pass = alias && alias->pass_authorization != DOTNET_UNSET ? alias->pass_authorization
+           : d->pass_authorization == 1;
+    name = script_name(r);
+
+    memset(&call, 0, sizeof(call));
+    call.app_path = r->filename;
+    call.application_group = dotnet_app_group_resolve(r, group, r->filename);
+    call.process_group = "";
+    /* One app = one virtual host + one alias (or one file under SetHandler). */
+    call.app_key = apr_psprintf(r->pool, "%s:%u|%s", r->server->server_hostname ? r->server->server_hostname : "",
+                                (unsigned)ap_get_server_port(r), alias && !alias->regex ? alias->url : r->filename);
+    call.check_reload = d->script_reloading != 0;
+    call.vars = dotnet_app_vars(r, name, call.application_group, call.process_group, &call.nvars);
+    call.headers = dotnet_app_headers(r, pass, &call.nheaders);
+    call.log_ctx = r;
+    call.io = dotnet_app_io_create(r);
+    memset(&result, 0, sizeof(result));
+
+    dotnet_thread_prepare();
+    rc = host->handle_request(&call, &result);
+    dotnet_signals_guard();
+    if (result.text) {
+        free(result.text);
+    }
+    if (result.cache_hash) {
+        free(result.cache_hash);
+    }
+
+    if (rc != AH_CALL_OK || result.outcome != 0) {
+        status = result.outcome >= 400 && result.outcome <= 599 ? result.outcome : HTTP_INTERNAL_SERVER_ERROR;
+        if (!dotnet_app_io_started(call.io)) {
+            /* Nothing was sent: Apache's error page (ErrorDocument applies). */
+            return status;
+        }
+        /* The response had started: cut the connection so the client sees it incomplete
+           (no final chunk) rather than a response that looks whole; the host logged why. */
+        r->connection->keepalive = AP_CONN_CLOSE;
+        r->connection->aborted = 1;
+        return OK;
+    }
+    dotnet_app_io_finish(call.io);
+    return OK;
+}
