@@ -124,6 +124,8 @@ static int32_t io_send_headers(void *vctx, int32_t status, const char *reason, c
     }
     ctx->headers_sent = 1;
     r->status = status;
+    /* mod_mime typed the request by the app's file name (.dll, .cs): only what the app says counts. */
+    r->content_type = NULL;
     if (reason && reason[0] && !bad_header_text(reason)) {
         r->status_line = apr_psprintf(r->pool, "%d %s", (int)status, reason);
     }
