@@ -23,7 +23,9 @@ internal sealed class AppSlots(string groupName, Func<GroupReferences> reference
 
     public bool TryAcquire(string path, string appKey, bool checkReload, out AppGeneration generation)
     {
-        var slot = _apps.GetOrAdd(path, static _ => new Slot());
+        // One app per virtual host and alias (the app key), even for one file in one group: each
+        // has its own key ring, so they must not share one running instance either.
+        var slot = _apps.GetOrAdd(appKey + "\n" + path, static _ => new Slot());
         while (true)
         {
             var current = Volatile.Read(ref slot.Current);

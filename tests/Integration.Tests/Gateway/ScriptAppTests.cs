@@ -85,8 +85,28 @@ public sealed class ScriptAppFixture : ApacheFixture
         public sealed record Greeting(string Text);
         """;
 
+    public const string Forms = """
+        using Microsoft.AspNetCore.Antiforgery;
+
+        public static class App
+        {
+            public static void ConfigureServices(IServiceCollection services) => services.AddAntiforgery();
+
+            public static void Configure(WebApplication app)
+            {
+                app.MapGet("/token", (HttpContext c, IAntiforgery af) => Results.Text($"{Environment.ProcessId} {af.GetAndStoreTokens(c).RequestToken}"));
+                app.MapPost("/check", async (HttpContext c, IAntiforgery af) =>
+                {
+                    await af.ValidateRequestAsync(c);
+                    return Results.Text($"{Environment.ProcessId} ok");
+                }).DisableAntiforgery();
+            }
+        }
+        """;
+
     protected override string Build(ApacheServer s)
     {
+        var forms = s.WriteScript("forms.cs", Forms);
         var echo = s.WriteScript("echo.cs", Echo);
         var api = s.WriteScript("api.cs", Api);
         s.WriteScript("reload.cs", "public static class App { public static Task Application(HttpContext c) => c.Response.WriteAsync(\"version 1\"); }");
@@ -114,6 +134,8 @@ public sealed class ScriptAppFixture : ApacheFixture
             DotNetScriptAlias /echo "{echo}"
             DotNetScriptAlias /echo-pass "{echo}" pass-authorization=On application-group=pass
             DotNetScriptAlias /api "{api}" application-group=api
+            DotNetScriptAlias /forms "{forms}"
+            DotNetScriptAlias /forms-other "{forms}"
             DotNetScriptAlias /reload "{s.ScriptDir}/reload.cs"
             DotNetScriptAliasMatch ^/tools/([a-z]+) "{s.ScriptDir}/tools-$1.cs"
             DotNetScriptAlias /protected "{echo}"
@@ -353,5 +375,29 @@ public sealed class ScriptAppTests(ScriptAppFixture fixture) : IClassFixture<Scr
         }
         while (body != $"version {version}" && DateTime.UtcNow < deadline);
         Assert.Equal($"version {version}", body);
+    }
+
+    [Fact]
+    public async Task Antiforgery_tokens_issued_by_one_child_validate_in_another_and_not_in_another_app()
+    {
+        var s = await fixture.ServerAsync("prefork");
+        using var http = new Http(s.BaseUrl, keepAlive: false);
+        var crossed = 0;
+        for (var attempt = 0; attempt < 60 && crossed < 3; attempt++)
+        {
+            var token = await http.GetAsync("/forms/token");
+            Assert.True(token.Status == 200, token + "\n" + s.ErrorLog);
+            var (issuer, value) = (token.Body.Split(' ')[0], token.Body.Split(' ')[1]);
+            var cookie = token.Header("Set-Cookie")!.Split(';')[0];
+            var headers = new Dictionary<string, string> { ["RequestVerificationToken"] = value, ["Cookie"] = cookie };
+            var check = await http.SendAsync(HttpMethod.Post, "/forms/check", null, headers);
+            Assert.True(check.Status == 200, $"a token from child {issuer} was refused: {check}\n{s.ErrorLog[^Math.Min(4000, s.ErrorLog.Length)..]}");
+            if (check.Body.Split(' ')[0] != issuer)
+                crossed++;
+            // The same script under another alias is another app with its own key ring.
+            var other = await http.SendAsync(HttpMethod.Post, "/forms-other/check", null, headers);
+            Assert.NotEqual(200, other.Status);
+        }
+        Assert.True(crossed >= 3, $"only {crossed} checks landed in a child other than the issuer's; children: {string.Join(",", s.ChildPids())}");
     }
 }
