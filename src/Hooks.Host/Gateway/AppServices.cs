@@ -46,6 +46,9 @@ internal static class AppServices
         if (keys is not null)
         {
             services.AddSingleton<IPostConfigureOptions<KeyManagementOptions>>(new KeyStoreDefault(keys));
+            // "No XML encryptor configured" at every start of every child: the keys sit in a
+            // 0700 directory of Apache's user, as ASP.NET Core's own default on Linux does.
+            services.AddLogging(logging => logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error));
             services.PostConfigure<DataProtectionOptions>(options =>
             {
                 // The default discriminator is the content root: two aliases of one app folder
