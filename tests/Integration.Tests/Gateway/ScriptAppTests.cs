@@ -400,4 +400,68 @@ public sealed class ScriptAppTests(ScriptAppFixture fixture) : IClassFixture<Scr
         }
         Assert.True(crossed >= 3, $"only {crossed} checks landed in a child other than the issuer's; children: {string.Join(",", s.ChildPids())}");
     }
+
+    /// <summary>Generated on the fly: the client holds no more than one block either.</summary>
+    private sealed class GeneratedContent(long size) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            var block = new byte[256 * 1024];
+            Random.Shared.NextBytes(block);
+            for (long sent = 0; sent < size; sent += block.Length)
+                await stream.WriteAsync(block.AsMemory(0, (int)Math.Min(block.Length, size - sent)));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = -1;
+            return false;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Mpm.Both), MemberType = typeof(Mpm))]
+    public async Task Half_a_gigabyte_each_way_with_flat_memory(string mpm)
+    {
+        var s = await fixture.ServerAsync(mpm);
+        using var client = new HttpClient { BaseAddress = new Uri(s.BaseUrl), Timeout = TimeSpan.FromMinutes(3) };
+        const long size = 512L * 1024 * 1024;
+        // Warm: the app started and its first buffers allocated in every child that may serve.
+        for (var i = 0; i < 4; i++)
+            using (await client.PostAsync("/api/hash", new ByteArrayContent(new byte[1024 * 1024]))) { }
+        var baseline = s.ChildrenRssKb();
+        long peak = baseline;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                peak = Math.Max(peak, s.ChildrenRssKb());
+                await Task.Delay(100);
+            }
+        });
+        try
+        {
+            using (var up = await client.PostAsync("/api/hash", new GeneratedContent(size)))
+            {
+                var body = await up.Content.ReadAsStringAsync();
+                Assert.True(body.StartsWith($"{size} "), body + "\n" + s.ErrorLog[^Math.Min(3000, s.ErrorLog.Length)..]);
+            }
+            using var down = await client.GetAsync($"/api/big?size={size}", HttpCompletionOption.ResponseHeadersRead);
+            await using var stream = await down.Content.ReadAsStreamAsync();
+            var buffer = new byte[256 * 1024];
+            long total = 0;
+            int n;
+            while ((n = await stream.ReadAsync(buffer)) > 0)
+                total += n;
+            Assert.Equal(size, total);
+        }
+        finally
+        {
+            sampling.Cancel();
+            await sampler;
+        }
+        var grewMb = (peak - baseline) / 1024.0;
+        Assert.True(grewMb < 64, $"children's RSS grew {grewMb:F0} MB moving 512 MB each way (baseline {baseline / 1024} MB)");
+    }
 }
