@@ -62,7 +62,6 @@ internal sealed partial class AppRequest : FeatureCollection,
         var query = Var("QUERY_STRING", string.Empty);
         QueryString = query.Length == 0 ? string.Empty : "?" + query;
         RawTarget = Var("REQUEST_URI", PathBase + Path + QueryString);
-        TraceIdentifier = Var("UNIQUE_ID", string.Empty) is { Length: > 0 } unique ? unique : Guid.NewGuid().ToString("N");
 
         RemoteIpAddress = IPAddress.TryParse(Var("REMOTE_ADDR", string.Empty), out var remote) ? remote : null;
         RemotePort = int.TryParse(Var("REMOTE_PORT", "0"), out var rp) ? rp : 0;
@@ -207,8 +206,18 @@ internal sealed partial class AppRequest : FeatureCollection,
 
     public void Abort() => MarkClientGone();
 
-    // IHttpRequestIdentifierFeature
-    public string TraceIdentifier { get; set; }
+    // IHttpRequestIdentifierFeature: mod_unique_id's UNIQUE_ID when loaded, else made on first use
+    // (as Kestrel's, without a random number per request).
+    private static long s_requests;
+    private string? _traceIdentifier;
+
+    public string TraceIdentifier
+    {
+        get => _traceIdentifier ??= Var("UNIQUE_ID", string.Empty) is { Length: > 0 } unique
+            ? unique
+            : $"{Environment.ProcessId:x}-{Interlocked.Increment(ref s_requests):x}";
+        set => _traceIdentifier = value;
+    }
 
     // IHttpBodyControlFeature: as Kestrel, synchronous I/O is refused unless the app allows it.
     public bool AllowSynchronousIO { get; set; }
