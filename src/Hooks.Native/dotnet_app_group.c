@@ -44,11 +44,20 @@ const char *dotnet_app_group_parse(apr_pool_t *p, const char *spec, dotnet_app_g
                         "%%{SERVER}, %%{RESOURCE} or %%{ENV:variable}", spec);
 }
 
-/* "name:port" of the virtual host that serves r. */
+/* "name:port" of the virtual host that serves r: its configured name and the port the
+   connection arrived on. Never the Host header's port (ap_get_server_port with
+   UseCanonicalName Off): a client could then mint a new group, and load every script again,
+   with each port number it sends. */
 static const char *server_key(request_rec *r)
 {
     return apr_psprintf(r->pool, "%s:%u", r->server->server_hostname ? r->server->server_hostname : "",
-                        (unsigned)ap_get_server_port(r));
+                        (unsigned)dotnet_local_port(r));
+}
+
+unsigned dotnet_local_port(const request_rec *r)
+{
+    const apr_sockaddr_t *local = r->connection ? r->connection->local_addr : NULL;
+    return local ? (unsigned)local->port : 0;
 }
 
 const char *dotnet_app_group_resolve(request_rec *r, const dotnet_app_group *group,

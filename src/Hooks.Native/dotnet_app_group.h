@@ -27,4 +27,7 @@ const char *dotnet_app_group_parse(apr_pool_t *p, const char *spec, dotnet_app_g
 const char *dotnet_app_group_resolve(request_rec *r, const dotnet_app_group *group,
                                      const char *script_path);
 
+/* The port the request's connection arrived on (not the Host header's): part of app keys. */
+unsigned dotnet_local_port(const request_rec *r);
+
 #endif /* DOTNET_APP_GROUP_H */

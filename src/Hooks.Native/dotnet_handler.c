@@ -117,7 +117,7 @@ int dotnet_handler(request_rec *r)
     call.process_group = "";
     /* One app = one virtual host + one alias (or one file under SetHandler). */
     call.app_key = apr_psprintf(r->pool, "%s:%u|%s", r->server->server_hostname ? r->server->server_hostname : "",
-                                (unsigned)ap_get_server_port(r), alias && !alias->regex ? alias->url : r->filename);
+                                dotnet_local_port(r), alias && !alias->regex ? alias->url : r->filename);
     call.check_reload = d->script_reloading != 0;
     call.vars = dotnet_app_vars(r, name, call.application_group, call.process_group, &call.nvars);
     call.headers = dotnet_app_headers(r, pass, &call.nheaders);

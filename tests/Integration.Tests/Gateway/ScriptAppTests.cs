@@ -205,6 +205,13 @@ public sealed class ScriptAppTests(ScriptAppFixture fixture) : IClassFixture<Scr
         Assert.Equal("", Lines(root.Body)["path"]);
         // Default application group: %{RESOURCE}, per virtual host and app file.
         Assert.Contains("echo.cs", Lines(root.Body)["group"]);
+        // The port in it is the one the connection arrived on: a Host header's port cannot mint
+        // new groups (each would load and start the app again).
+        foreach (var port in new[] { "1", "4444", "65535" })
+        {
+            var spoofed = await http.GetAsync("/echo", headers: new Dictionary<string, string> { ["Host"] = "127.0.0.1:" + port });
+            Assert.Equal(Lines(root.Body)["group"], Lines(spoofed.Body)["group"]);
+        }
     }
 
     [Theory]
