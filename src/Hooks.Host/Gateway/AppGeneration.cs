@@ -17,23 +17,20 @@ internal sealed class AppGeneration
 {
     internal static TimeSpan StopLimit { get; set; } = TimeSpan.FromSeconds(10);
 
-    private long _nextCheck;
-    private int _refs = 1;
+    private readonly FileWatch _watch;
+    private RefCount _refs = new();
     private readonly TaskCompletionSource _retired = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public AppGeneration(string path, string groupName, int number)
     {
-        Path = path;
+        _watch = new FileWatch(path, ScriptSource.GetMtime(path));
         GroupName = groupName;
         Number = number;
-        Mtime = ScriptSource.GetMtime(path);
-        _nextCheck = Environment.TickCount64 + (long)GroupRegistry.ReloadCheckInterval.TotalMilliseconds;
     }
 
-    public string Path { get; }
+    public string Path => _watch.Path;
     public string GroupName { get; }
     public int Number { get; }
-    public long Mtime { get; }
 
     public GatewayServer? Server { get; set; }
     /// <summary>The app's host (WebApplication or IHost), stopped and disposed at retirement.</summary>
@@ -52,33 +49,13 @@ internal sealed class AppGeneration
         LoadMessage = message;
     }
 
-    public bool HasChanged()
-    {
-        var now = Environment.TickCount64;
-        var next = Volatile.Read(ref _nextCheck);
-        if (now < next)
-            return false;
-        if (Interlocked.CompareExchange(ref _nextCheck, now + (long)GroupRegistry.ReloadCheckInterval.TotalMilliseconds, next) != next)
-            return false;
-        return ScriptSource.GetMtime(Path) != Mtime;
-    }
+    public bool HasChanged() => _watch.HasChanged();
 
-    public bool TryAddRef()
-    {
-        var refs = Volatile.Read(ref _refs);
-        while (refs > 0)
-        {
-            var seen = Interlocked.CompareExchange(ref _refs, refs + 1, refs);
-            if (seen == refs)
-                return true;
-            refs = seen;
-        }
-        return false;
-    }
+    public bool TryAddRef() => _refs.TryAddRef();
 
     public void Release()
     {
-        if (Interlocked.Decrement(ref _refs) == 0)
+        if (_refs.Release())
             ThreadPool.UnsafeQueueUserWorkItem(static generation => generation.Retire(), this, preferLocal: false);
     }
 

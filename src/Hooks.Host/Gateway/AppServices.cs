@@ -36,7 +36,7 @@ internal static class AppServices
             if (services[i].ServiceType == typeof(ILoggerProvider) && type?.Namespace is "Microsoft.Extensions.Logging.Console" or "Microsoft.Extensions.Logging.Debug" or "Microsoft.Extensions.Logging.EventSource" or "Microsoft.Extensions.Logging.EventLog")
                 services.RemoveAt(i);
         }
-        services.AddSingleton<ILoggerProvider>(new AppLoggerProvider());
+        services.AddSingleton<ILoggerProvider>(new ServerLoggerProvider(ErrorCode.AppLog));
 
         // One key ring per app (virtual host + alias, never the application group), shared by
         // every child through a directory beside the script cache, owned by Apache's user. An
@@ -87,32 +87,5 @@ internal static class AppServices
         }
 
         private static readonly ILoggerFactory NullLoggerFactoryInstance = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
-    }
-}
-
-/// <summary>An app's ILogger lines to the error log under DOTNET0239, with the category.</summary>
-internal sealed class AppLoggerProvider : ILoggerProvider
-{
-    public ILogger CreateLogger(string categoryName) => new AppLogger(categoryName);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class AppLogger(string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (logLevel == LogLevel.None)
-                return;
-            var message = category + ": " + formatter(state, exception);
-            if (exception is not null)
-                message += Environment.NewLine + exception;
-            ApacheLog.Server(ApacheLog.FromLogLevel(logLevel), ErrorCode.AppLog, message);
-        }
     }
 }

@@ -17,7 +17,7 @@ internal sealed class ScriptGeneration
     private readonly IDisposable? _owned;
     private ScriptLoadContext? _context;
     private IServiceProvider? _services;
-    private int _refs = 1;
+    private RefCount _refs = new();
     private readonly TaskCompletionSource _retired = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ScriptGeneration(string groupName, int number, ScriptUnit unit, ScriptLoadContext? context, IServiceProvider? services)
@@ -38,22 +38,11 @@ internal sealed class ScriptGeneration
     public Task Retired => _retired.Task;
 
     /// <summary>False when the generation is already retiring (the caller re-reads the script's current one).</summary>
-    public bool TryAddRef()
-    {
-        var refs = Volatile.Read(ref _refs);
-        while (refs > 0)
-        {
-            var seen = Interlocked.CompareExchange(ref _refs, refs + 1, refs);
-            if (seen == refs)
-                return true;
-            refs = seen;
-        }
-        return false;
-    }
+    public bool TryAddRef() => _refs.TryAddRef();
 
     public void Release()
     {
-        if (Interlocked.Decrement(ref _refs) == 0)
+        if (_refs.Release())
         {
             // Not on the worker thread: disposing services (an LDAP pool, say) may take a while.
             ThreadPool.UnsafeQueueUserWorkItem(static generation => generation.Retire(), this, preferLocal: false);

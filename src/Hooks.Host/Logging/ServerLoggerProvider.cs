@@ -7,15 +7,16 @@ namespace AccessHooks.Host.Logging;
 /// ILogger&lt;T&gt; for services in a group's container (providers log connection trouble and the
 /// like): they live across requests, so they write server-level lines (ctx NULL).
 /// </summary>
-internal sealed class ServerLoggerProvider : ILoggerProvider
+/// <param name="code">The code of its lines: DOTNET0211 for scripts' services, DOTNET0239 for apps.</param>
+internal sealed class ServerLoggerProvider(ErrorCode code = ErrorCode.ScriptLog) : ILoggerProvider
 {
-    public ILogger CreateLogger(string categoryName) => new ServerLogger(categoryName);
+    public ILogger CreateLogger(string categoryName) => new ServerLogger(categoryName, code);
 
     public void Dispose()
     {
     }
 
-    private sealed class ServerLogger(string category) : ILogger
+    private sealed class ServerLogger(string category, ErrorCode code) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -28,7 +29,7 @@ internal sealed class ServerLoggerProvider : ILoggerProvider
             var message = category + ": " + formatter(state, exception);
             if (exception is not null)
                 message = message + Environment.NewLine + exception;
-            ApacheLog.Server(ApacheLog.FromLogLevel(logLevel), ErrorCode.ScriptLog, message);
+            ApacheLog.Server(ApacheLog.FromLogLevel(logLevel), code, message);
         }
     }
 }
