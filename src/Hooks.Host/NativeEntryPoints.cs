@@ -42,7 +42,6 @@ public static unsafe class NativeEntryPoints
             exports->Preload = &Preload;
             exports->Shutdown = &Shutdown;
             exports->HandleRequest = &HandleRequest;
-            exports->PreloadApp = &PreloadApp;
             return 0;
         }
         catch (Exception e)
@@ -123,21 +122,6 @@ public static unsafe class NativeEntryPoints
         try
         {
             return HandlerPhase.HandleRequest(call, result);
-        }
-        catch (Exception e)
-        {
-            Internal(e, result);
-            result->Outcome = 500;
-            return Bridge.CallError;
-        }
-    }
-
-    [UnmanagedCallersOnly]
-    private static int PreloadApp(AppCall* call, HookResult* result)
-    {
-        try
-        {
-            return HandlerPhase.Preload(call, result);
         }
         catch (Exception e)
         {

@@ -52,8 +52,9 @@ static int64_t io_read(void *vctx, uint8_t *buffer, int64_t len, int32_t *status
         if (rv != APR_SUCCESS) {
             int mapped = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
             apr_brigade_cleanup(ctx->in);
-            /* AP_FILTER_ERROR: a filter has answered already (e.g. 413 for LimitRequestBody). */
-            *status = mapped == AP_FILTER_ERROR ? HTTP_REQUEST_ENTITY_TOO_LARGE : mapped;
+            /* APR_ENOSPC (LimitRequestBody) maps to 413, a timeout to 408. AP_FILTER_ERROR means a
+               filter has already sent its own error bucket, without saying which: 400. */
+            *status = mapped == AP_FILTER_ERROR ? HTTP_BAD_REQUEST : mapped;
             if (rv == APR_EOF || r->connection->aborted) {
                 *status = 0;
             }

@@ -154,8 +154,6 @@ typedef struct ah_host_exports {
        (sent through io), else the HTTP status the module answers with (Apache's error page);
        AH_CALL_ERROR when the app could not run (error_code logged; 500 unless outcome says). */
     int32_t (*handle_request)(const ah_app_call *call, ah_hook_result *result);
-    /* DotNetImportScript / an alias with both groups: load and start the app now. */
-    int32_t (*preload_app)(const ah_app_call *call, ah_hook_result *result);
 } ah_host_exports;
 
 /* Signature of AccessHooks.Host.NativeEntryPoints.Initialize ([UnmanagedCallersOnly]).

@@ -235,30 +235,44 @@ internal sealed partial class AppRequest : FeatureCollection,
     public ClaimsPrincipal? User { get; set; }
 
     // ITlsConnectionFeature
+    private X509Certificate2? _clientCertificate;
+    private bool _clientCertificateRead;
+
+    /// <summary>mod_ssl's SSL_CLIENT_CERT (SSLOptions +ExportCertData), parsed on first use.</summary>
     public X509Certificate2? ClientCertificate
     {
         get
         {
-            if (!_vars.TryGetValue("SSL_CLIENT_CERT", out var pem) || pem.Length == 0)
-                return null;
-            try
+            if (_clientCertificateRead)
+                return _clientCertificate;
+            _clientCertificateRead = true;
+            if (_vars.TryGetValue("SSL_CLIENT_CERT", out var pem) && pem.Length > 0)
             {
-                return X509Certificate2.CreateFromPem(pem);
+                try
+                {
+                    _clientCertificate = X509Certificate2.CreateFromPem(pem);
+                }
+                catch (System.Security.Cryptography.CryptographicException)
+                {
+                    _clientCertificate = null;
+                }
             }
-            catch (System.Security.Cryptography.CryptographicException)
-            {
-                return null;
-            }
+            return _clientCertificate;
         }
-        set { }
+        set
+        {
+            _clientCertificate = value;
+            _clientCertificateRead = true;
+        }
     }
 
     public Task<X509Certificate2?> GetClientCertificateAsync(CancellationToken cancellationToken) => Task.FromResult(ClientCertificate);
 
     // IApacheRequestFeature
     public IReadOnlyDictionary<string, string> Variables => _vars;
-    public string ScriptName => PathBase;
-    public string PathInfo => Path;
+    // Apache's values, whatever middleware (UsePathBase) makes of PathBase and Path afterwards.
+    public string ScriptName => Var("SCRIPT_NAME", string.Empty);
+    public string PathInfo => Var("PATH_INFO", string.Empty);
     public string ScriptFileName { get; }
     public string ApplicationGroup { get; }
     public string ProcessGroup { get; }

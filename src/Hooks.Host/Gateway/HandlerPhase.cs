@@ -18,30 +18,12 @@ internal static unsafe class HandlerPhase
 
     public static int HandleRequest(AppCall* call, HookResult* result)
     {
-        Clear(result);
+        Bridge.Clear(result);
         var state = new Call(call, result);
         // The worker's ExecutionContext may carry whatever an earlier call on it left; the app
         // starts from the same clean one every time.
         ExecutionContext.Run(s_clean, static s => ((Call)s!).Run(), state);
         return state.Return;
-    }
-
-    /// <summary>DotNetImportScript: start the app now.</summary>
-    public static int Preload(AppCall* call, HookResult* result)
-    {
-        Clear(result);
-        var log = new CallLog(call->LogCtx, null);
-        try
-        {
-            if (!Acquire(call, log, result, out var generation))
-                return Bridge.CallError;
-            generation.Release();
-            return Bridge.CallOk;
-        }
-        finally
-        {
-            log.Complete();
-        }
     }
 
     private sealed class Call(AppCall* call, HookResult* result)
@@ -146,15 +128,8 @@ internal static unsafe class HandlerPhase
         result->ErrorCode = (int)code;
     }
 
-    private static string StringOf(byte* value) => NativeString.Decode(value) ?? string.Empty;
-
-    private static void Clear(HookResult* result)
-    {
-        result->Outcome = 0;
-        result->ErrorCode = 0;
-        result->Text = null;
-        result->CacheHash = null;
-    }
+    // Paths, groups and keys repeat on every request of a worker: decoded once per thread.
+    private static string StringOf(byte* value) => StringCache.Get(value);
 
     private static ExecutionContext CaptureClean()
     {

@@ -20,7 +20,7 @@ internal static unsafe class HookCallPath
     public static int Run<TResult>(Phase<TResult> phase, HookCall* call, string arg1, string arg2, HookResult* result,
         int refusedOutcome, Translate<TResult> translate, object? state = null)
     {
-        Clear(result);
+        Bridge.Clear(result);
         var secret = phase.SecondArgumentIsSecret && arg2.Length > 0 ? arg2 : null;
         var log = new CallLog(call->LogCtx, secret);
         if (secret is not null)
@@ -72,7 +72,7 @@ internal static unsafe class HookCallPath
     /// <summary>DotNetImportScript: load (compile if needed) the script now.</summary>
     public static int Preload(HookCall* call, HookResult* result)
     {
-        Clear(result);
+        Bridge.Clear(result);
         var log = new CallLog(call->LogCtx, null);
         try
         {
@@ -93,14 +93,6 @@ internal static unsafe class HookCallPath
         result->Outcome = 0;
         result->ErrorCode = (int)code;
         return Bridge.CallError;
-    }
-
-    private static void Clear(HookResult* result)
-    {
-        result->Outcome = 0;
-        result->ErrorCode = 0;
-        result->Text = null;
-        result->CacheHash = null;
     }
 
     /// <summary>The script's current generation (loading, compiling or reloading it as needed); false with the error logged.</summary>

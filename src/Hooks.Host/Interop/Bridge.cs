@@ -18,6 +18,15 @@ internal static class Bridge
     public const int AccessAllow = 1;    // AH_ACCESS_ALLOW
     public const int AccessDecline = 2;  // AH_ACCESS_DECLINE
     public const int GroupNoMatch = -1;  // AH_GROUP_NO_MATCH
+
+    /// <summary>Every call starts from an empty result: no outcome, no error, nothing to free.</summary>
+    public static unsafe void Clear(HookResult* result)
+    {
+        result->Outcome = 0;
+        result->ErrorCode = 0;
+        result->Text = null;
+        result->CacheHash = null;
+    }
 }
 
 /// <summary>APLOG_* levels (AH_LOG_*).</summary>
@@ -116,5 +125,4 @@ internal unsafe struct HostExports
     public delegate* unmanaged<HookCall*, HookResult*, int> Preload;
     public delegate* unmanaged<void> Shutdown;
     public delegate* unmanaged<AppCall*, HookResult*, int> HandleRequest;
-    public delegate* unmanaged<AppCall*, HookResult*, int> PreloadApp;
 }

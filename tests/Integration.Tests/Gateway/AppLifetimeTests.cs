@@ -70,6 +70,7 @@ public sealed class AppLifetimeTests
         Assert.True(File.Exists(Path.Combine(marks, $"stopped-{pid}-v1")), $"no stop of v1 in {pid}: {string.Join(",", Directory.GetFiles(marks).Select(Path.GetFileName))}\n{s.ErrorLog}");
         Assert.True(File.Exists(Path.Combine(marks, $"stopping-{pid}-v1")));
 
+        Assert.NotEmpty(pids);
         // Graceful restart: every child that ran v2 exits normally and stops its app.
         s.Graceful();
         Assert.True(await TestRun.WaitUntilAsync(() => pids.All(p => File.Exists(Path.Combine(marks, $"stopped-{p}-v2"))), TimeSpan.FromSeconds(30)),
