@@ -42,6 +42,7 @@ public static unsafe class NativeEntryPoints
             exports->Preload = &Preload;
             exports->Shutdown = &Shutdown;
             exports->HandleRequest = &HandleRequest;
+            exports->PreloadApp = &PreloadApp;
             return 0;
         }
         catch (Exception e)
@@ -128,6 +129,19 @@ public static unsafe class NativeEntryPoints
             Internal(e, result);
             result->Outcome = 500;
             return Bridge.CallError;
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static int PreloadApp(AppCall* call, HookResult* result)
+    {
+        try
+        {
+            return HandlerPhase.Preload(call, result);
+        }
+        catch (Exception e)
+        {
+            return Internal(e, result);
         }
     }
 

@@ -113,6 +113,18 @@ const char *dotnet_set_script_alias(cmd_parms *cmd, void *mconfig, int argc, cha
             return err;
         }
     }
+    /* Both groups named: the app is preloaded at child start (as mod_wsgi's WSGIScriptAlias). */
+    if (a->has_app_group && a->has_process_group) {
+        if (is_match) {
+            return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT,
+                                  "%s: with both process-group= and application-group= an app is "
+                                  "preloaded, which needs one fixed file; name it with "
+                                  "DotNetImportScript instead", cmd->cmd->name);
+        }
+        if ((err = dotnet_preload_group_check(cmd, &a->app_group)) != NULL) {
+            return err;
+        }
+    }
     if (s->aliases == NULL) {
         s->aliases = apr_array_make(cmd->pool, 4, sizeof(dotnet_alias *));
     }

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define AH_ABI_VERSION 3
+#define AH_ABI_VERSION 4
 
 /* The managed entry point the module looks up with hostfxr (hdt_get_function_pointer). */
 #define AH_HOST_ASSEMBLY   "AccessHooks.Host.dll"
@@ -154,7 +154,14 @@ typedef struct ah_host_exports {
        (sent through io), else the HTTP status the module answers with (Apache's error page);
        AH_CALL_ERROR when the app could not run (error_code logged; 500 unless outcome says). */
     int32_t (*handle_request)(const ah_app_call *call, ah_hook_result *result);
+    /* Gateway: start the app now (DotNetImportScript, the two-group alias), in the child's
+       thread that runs child_init; call->vars, headers, io and log_ctx are NULL (server-level
+       lines). outcome: 0, or AH_PRELOAD_NOT_AN_APP for a .cs that declares no app entry point
+       (the module then preloads it as a hook script). A start failure is AH_CALL_ERROR, logged. */
+    int32_t (*preload_app)(const ah_app_call *call, ah_hook_result *result);
 } ah_host_exports;
+
+#define AH_PRELOAD_NOT_AN_APP 1
 
 /* Signature of AccessHooks.Host.NativeEntryPoints.Initialize ([UnmanagedCallersOnly]).
    Returns 0 on success, else a DOTNETnnnn number (and exports is left unfilled). */

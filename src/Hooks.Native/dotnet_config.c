@@ -358,6 +358,9 @@ const command_rec dotnet_directives[] = {
     AP_INIT_TAKE_ARGV("DotNetScriptAlias", dotnet_set_script_alias, NULL, RSRC_CONF,
                       "url-path file-or-dir [application-group=G] [process-group=P] "
                       "[pass-authorization=On|Off]: serve a .cs script app or an ASP.NET Core .dll"),
+    AP_INIT_TAKE_ARGV("DotNetImportScript", dotnet_set_import_script, NULL, RSRC_CONF,
+                      "path process-group=P application-group=G: start the app (or load the hook "
+                      "script) when the child starts, not on its first request"),
     AP_INIT_TAKE_ARGV("DotNetScriptAliasMatch", dotnet_set_script_alias, (void *)1, RSRC_CONF,
                       "regex path [options]: DotNetScriptAlias with a regular expression ($1..$9)"),
     { NULL }
@@ -428,6 +431,8 @@ void *dotnet_merge_server_config(apr_pool_t *p, void *base_, void *add_)
     else {
         c->aliases = add->aliases ? add->aliases : base->aliases;
     }
+    /* Not inherited: the main server's imports are preloaded once, not once per virtual host. */
+    c->imports = add->imports;
     return c;
 }
 

@@ -51,6 +51,7 @@ typedef struct {
     int restrict_stdout;       /* DOTNET_UNSET, 0, 1 */
     int authn_cache_rounds;    /* DotNetAuthnCacheHashRounds, DOTNET_UNSET = default */
     apr_array_header_t *aliases; /* dotnet_alias *: DotNetScriptAlias(Match), per virtual host */
+    apr_array_header_t *imports; /* dotnet_import *: DotNetImportScript, this server's own only */
     /* Set by post_config in the parent and inherited by the children: the cache directory to
        pass to the host, NULL when it could not be made usable (DOTNET0213 logged). */
     const char *script_cache_effective;

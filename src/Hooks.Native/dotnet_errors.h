@@ -53,6 +53,7 @@
     X(237, APP_RELOADED,          "an application changed on disk and was restarted") \
     X(238, APP_STOP_SLOW,         "an application did not stop within its shutdown timeout") \
     X(239, APP_LOG,               "a line from an application's own logging") \
+    X(240, APP_PRELOAD_SKIPPED,   "an application or script to preload is not there") \
     X(300, CONFIG_BAD_ARGUMENT,   "bad directive argument") \
     X(301, CONFIG_NOT_ALLOWED,    "directive not allowed in this context") \
     X(302, CONFIG_NO_SCRIPT,      "a dotnet provider is used but no script is configured")

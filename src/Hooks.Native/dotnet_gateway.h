@@ -26,6 +26,12 @@ typedef struct {
     int pass_authorization;     /* DOTNET_UNSET, 0, 1 */
 } dotnet_alias;
 
+/* One DotNetImportScript. */
+typedef struct {
+    const char *path;
+    dotnet_app_group app_group; /* %{GLOBAL} or a name: nothing that needs a request */
+} dotnet_import;
+
 /* What translate_name found for this request (r->request_config). */
 typedef struct {
     const dotnet_alias *alias;
@@ -38,6 +44,16 @@ const dotnet_alias_match *dotnet_alias_matched(request_rec *r);
 
 /* dotnet_handler.c */
 int dotnet_handler(request_rec *r);
+
+/* dotnet_preload.c: DotNetImportScript, and the child_init hook that preloads it and every
+   alias given both groups. */
+const char *dotnet_set_import_script(cmd_parms *cmd, void *mconfig, int argc, char *const argv[]);
+const char *dotnet_preload_group_check(cmd_parms *cmd, const dotnet_app_group *group);
+void dotnet_preload_child_init(apr_pool_t *pchild, server_rec *s);
+
+/* One app = one virtual host (its configured name and port, never what a client sent) + one
+   alias URL, or the file under SetHandler: its data protection key ring and running instance. */
+const char *dotnet_app_key(apr_pool_t *p, const server_rec *s, const char *alias_or_file);
 
 /* dotnet_app_io.c: the ah_app_io for r; dotnet_app_io_finish sends what is still buffered
    and the end of the response; returns whether the client is still there. */

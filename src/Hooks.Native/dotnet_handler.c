@@ -13,6 +13,7 @@
 #include "http_core.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "ap_listen.h"
 #include "mod_dotnet.h"
 #include "dotnet_config.h"
 #include "dotnet_gateway.h"
@@ -58,6 +59,28 @@ static int check_app_file(request_rec *r, int by_alias)
     DOTNET_RLOG(APLOG_INFO, 0, r, DOTNET_APP_NOT_FOUND,
                 "%s is neither a .cs script app nor an application .dll", r->filename);
     return HTTP_NOT_FOUND;
+}
+
+/* The port a virtual host is configured for (its first address, else its ServerName's, else the
+   first Listen), so that every listener of one host reaches one app with one key ring. */
+static unsigned configured_port(const server_rec *s)
+{
+    if (s->is_virtual && s->addrs != NULL && s->addrs->host_port != 0) {
+        return s->addrs->host_port;
+    }
+    if (s->port != 0) {
+        return s->port;
+    }
+    if (ap_listeners != NULL && ap_listeners->bind_addr != NULL) {
+        return ap_listeners->bind_addr->port;
+    }
+    return 0;
+}
+
+const char *dotnet_app_key(apr_pool_t *p, const server_rec *s, const char *alias_or_file)
+{
+    return apr_psprintf(p, "%s:%u|%s", s->server_hostname ? s->server_hostname : "",
+                        configured_port(s), alias_or_file);
 }
 
 /* SCRIPT_NAME: the URL up to the app file, as ap_add_cgi_vars splits it. */
@@ -115,9 +138,7 @@ int dotnet_handler(request_rec *r)
     call.app_path = r->filename;
     call.application_group = dotnet_app_group_resolve(r, group, r->filename);
     call.process_group = "";
-    /* One app = one virtual host + one alias (or one file under SetHandler). */
-    call.app_key = apr_psprintf(r->pool, "%s:%u|%s", r->server->server_hostname ? r->server->server_hostname : "",
-                                dotnet_local_port(r), alias && !alias->regex ? alias->url : r->filename);
+    call.app_key = dotnet_app_key(r->pool, r->server, alias && !alias->regex ? alias->url : r->filename);
     call.check_reload = d->script_reloading != 0;
     call.vars = dotnet_app_vars(r, name, call.application_group, call.process_group, &call.nvars);
     call.headers = dotnet_app_headers(r, pass, &call.nheaders);

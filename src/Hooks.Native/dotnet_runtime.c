@@ -6,7 +6,7 @@
  *   context with the host's deps.json and runtimeconfig) -> hdt_get_function_pointer for
  *   NativeEntryPoints.Initialize -> Initialize fills ah_host_exports.
  *
- * The start happens on first use, on whatever thread needs it, under a mutex; never in the
+ * The start happens on first use (or in child_init when an app is preloaded), on whatever thread needs it, under a mutex; never in the
  * parent (a process that forks after CoreCLR started crashes). Around the start:
  *   - Apache's handlers for the signals it controls children with are saved and restored:
  *     CoreCLR installs its own (with SA_RESTART), and the event MPM then loses its wake-up
@@ -84,17 +84,47 @@ static void restore_apache_actions(void)
     }
 }
 
+/* Whether a handler is the runtime's: CoreCLR's (libcoreclr) or the BCL's (libSystem.Native). */
+static int is_runtime_handler(const struct sigaction *a)
+{
+    Dl_info info;
+    const char *base;
+    void *fn = (a->sa_flags & SA_SIGINFO) ? (void *)a->sa_sigaction : (void *)a->sa_handler;
+
+    if (fn == (void *)SIG_DFL || fn == (void *)SIG_IGN || dladdr(fn, &info) == 0 || info.dli_fname == NULL) {
+        return 0;
+    }
+    base = strrchr(info.dli_fname, '/');
+    base = base ? base + 1 : info.dli_fname;
+    return strncmp(base, "libcoreclr", 10) == 0 || strncmp(base, "libSystem.Native", 16) == 0;
+}
+
 void dotnet_signals_guard(void)
 {
     struct sigaction current;
+    size_t i;
 
     /* SIGTERM and SIGINT are always among what the runtime's signal handling installs, so
-       they tell whether it has run since the last check. */
+       they tell whether anything changed since the last check (the common case: nothing). */
     if ((sigaction(SIGTERM, NULL, &current) == 0
-         && current.sa_handler != apache_actions[0].sa_handler)
-        || (sigaction(SIGINT, NULL, &current) == 0
-            && current.sa_handler != apache_actions[1].sa_handler)) {
-        restore_apache_actions();
+         && current.sa_handler == apache_actions[0].sa_handler)
+        && (sigaction(SIGINT, NULL, &current) == 0
+            && current.sa_handler == apache_actions[1].sa_handler)) {
+        return;
+    }
+    /* Something changed: the runtime's handlers are replaced by Apache's; a handler of anyone
+       else is Apache's own new choice (an MPM installs its child handlers after child_init,
+       where a preloaded app starts the runtime) and becomes what is kept. */
+    for (i = 0; i < N_GUARDED; i++) {
+        if (sigaction(guarded_signals[i], NULL, &current) != 0) {
+            continue;
+        }
+        if (is_runtime_handler(&current)) {
+            sigaction(guarded_signals[i], &apache_actions[i], NULL);
+        }
+        else {
+            apache_actions[i] = current;
+        }
     }
 }
 
@@ -259,7 +289,7 @@ static int start_runtime(apr_pool_t *p, server_rec *s)
     return 0;
 }
 
-const ah_host_exports *dotnet_runtime_get(request_rec *r)
+const ah_host_exports *dotnet_runtime_start(server_rec *s)
 {
     int current = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
 
@@ -283,7 +313,7 @@ const ah_host_exports *dotnet_runtime_get(request_rec *r)
             save_apache_actions();
 
             apr_pool_create(&p, NULL);
-            rc = start_runtime(p, r->server);
+            rc = start_runtime(p, s);
             apr_pool_destroy(p);
 
             restore_apache_actions();
@@ -296,7 +326,7 @@ const ah_host_exports *dotnet_runtime_get(request_rec *r)
             pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
 
             if (rc == 0) {
-                DOTNET_SLOG(APLOG_DEBUG, 0, r->server, DOTNET_RUNTIME_STARTED,
+                DOTNET_SLOG(APLOG_DEBUG, 0, s, DOTNET_RUNTIME_STARTED,
                             "the .NET runtime started in process %ld", (long)getpid());
             }
             __atomic_store_n(&state, rc == 0 ? RT_STARTED : RT_FAILED, __ATOMIC_RELEASE);
@@ -307,9 +337,18 @@ const ah_host_exports *dotnet_runtime_get(request_rec *r)
             return &exports;
         }
     }
-    DOTNET_RLOG(APLOG_DEBUG, 0, r, DOTNET_RUNTIME_UNAVAILABLE,
-                "the .NET runtime is not available in this process (see the first error)");
     return NULL;
+}
+
+const ah_host_exports *dotnet_runtime_get(request_rec *r)
+{
+    const ah_host_exports *host = dotnet_runtime_start(r->server);
+
+    if (host == NULL) {
+        DOTNET_RLOG(APLOG_DEBUG, 0, r, DOTNET_RUNTIME_UNAVAILABLE,
+                    "the .NET runtime is not available in this process (see the first error)");
+    }
+    return host;
 }
 
 void dotnet_runtime_shutdown(void)

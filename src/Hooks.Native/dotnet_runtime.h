@@ -12,6 +12,9 @@
    could not be started: the reason was logged once (DOTNET0100-0103); the caller answers 500. */
 const ah_host_exports *dotnet_runtime_get(request_rec *r);
 
+/* The same outside a request (child_init preloading apps); logs only a failure to start. */
+const ah_host_exports *dotnet_runtime_start(server_rec *s);
+
 /* Whether the runtime was started in this process (and so must be handled at exit). */
 int dotnet_runtime_started(void);
 
@@ -21,7 +24,8 @@ void dotnet_thread_prepare(void);
 
 /* After a call into managed code: if managed code installed its own handlers for the signals
    Apache uses to control children (the runtime does so lazily, e.g. when Console is first
-   touched), put Apache's back. One or two syscalls. */
+   touched), put Apache's back; a handler Apache itself installed since (the event MPM sets its
+   child handlers after child_init) is adopted. Two syscalls when nothing changed. */
 void dotnet_signals_guard(void);
 
 /* The child is exiting normally (not from a signal handler): let the host dispose groups. */

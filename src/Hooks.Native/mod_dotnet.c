@@ -35,6 +35,8 @@ static void dotnet_register_hooks(apr_pool_t *p)
     ap_hook_post_config(dotnet_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     /* First, so the exit cleanup it registers on the child pool runs after all others. */
     ap_hook_child_init(dotnet_child_init, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    /* Last, so an app started here finds every other module's child state ready. */
+    ap_hook_child_init(dotnet_preload_child_init, NULL, NULL, APR_HOOK_REALLY_LAST);
     ap_hook_optional_fn_retrieve(dotnet_optional_fn_retrieve, NULL, NULL, APR_HOOK_MIDDLE);
     /* Where mod_wsgi's WSGIAccessScript runs: the Satisfy-aware access checker. */
     ap_hook_access_checker(dotnet_access_check, NULL, NULL, APR_HOOK_MIDDLE);

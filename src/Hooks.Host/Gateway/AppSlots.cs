@@ -78,6 +78,20 @@ internal sealed class AppSlots(string groupName, Func<GroupReferences> reference
         }
     }
 
+    /// <summary>Forgets an app that turned out not to be one (a hook script preloaded as a file).</summary>
+    public void Discard(string path, string appKey)
+    {
+        if (!_apps.TryRemove(appKey + "\n" + path, out var slot))
+            return;
+        AppGeneration? current;
+        lock (slot)
+        {
+            current = Volatile.Read(ref slot.Current);
+            Volatile.Write(ref slot.Current, null);
+        }
+        current?.Release();
+    }
+
     public Task ShutDown()
     {
         _shutDown = true;

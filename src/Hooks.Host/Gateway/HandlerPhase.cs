@@ -26,6 +26,44 @@ internal static unsafe class HandlerPhase
         return state.Return;
     }
 
+    /// <summary>
+    /// DotNetImportScript or the two-group alias, at child start: start the app now so that its
+    /// first request does not pay for it. A .cs without an app entry point is a hook script:
+    /// the module loads it as one.
+    /// </summary>
+    public static int Preload(AppCall* call, HookResult* result)
+    {
+        Bridge.Clear(result);
+        var log = new CallLog(null, null);
+        try
+        {
+            var path = StringOf(call->AppPath);
+            var appKey = StringOf(call->AppKey);
+            var group = GroupRegistry.Get(StringOf(call->ApplicationGroup));
+            if (group is null || !group.Apps.TryAcquire(path, appKey, false, out var generation))
+                return Bridge.CallOk; // shutting down already
+            var error = generation.LoadError;
+            var message = generation.LoadMessage;
+            generation.Release();
+            if (error == ErrorCode.MissingFunction && path.EndsWith(".cs", StringComparison.OrdinalIgnoreCase))
+            {
+                group.Apps.Discard(path, appKey);
+                result->Outcome = Bridge.PreloadNotAnApp;
+                return Bridge.CallOk;
+            }
+            if (error != ErrorCode.None)
+            {
+                Fail(log, result, error, $"preloading: {message ?? $"app '{path}' failed to start"}");
+                return Bridge.CallError;
+            }
+            return Bridge.CallOk;
+        }
+        finally
+        {
+            log.Complete();
+        }
+    }
+
     private sealed class Call(AppCall* call, HookResult* result)
     {
         public int Return;

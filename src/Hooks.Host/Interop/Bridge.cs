@@ -9,7 +9,7 @@ namespace AccessHooks.Host.Interop;
 internal static class Bridge
 {
     /// <summary>AH_ABI_VERSION.</summary>
-    public const int AbiVersion = 3;
+    public const int AbiVersion = 4;
 
     public const int CallOk = 0;     // AH_CALL_OK
     public const int CallError = 1;  // AH_CALL_ERROR
@@ -18,6 +18,7 @@ internal static class Bridge
     public const int AccessAllow = 1;    // AH_ACCESS_ALLOW
     public const int AccessDecline = 2;  // AH_ACCESS_DECLINE
     public const int GroupNoMatch = -1;  // AH_GROUP_NO_MATCH
+    public const int PreloadNotAnApp = 1; // AH_PRELOAD_NOT_AN_APP
 
     /// <summary>Every call starts from an empty result: no outcome, no error, nothing to free.</summary>
     public static unsafe void Clear(HookResult* result)
@@ -125,4 +126,5 @@ internal unsafe struct HostExports
     public delegate* unmanaged<HookCall*, HookResult*, int> Preload;
     public delegate* unmanaged<void> Shutdown;
     public delegate* unmanaged<AppCall*, HookResult*, int> HandleRequest;
+    public delegate* unmanaged<AppCall*, HookResult*, int> PreloadApp;
 }

@@ -50,6 +50,7 @@ internal enum ErrorCode
     AppReloaded = 237,
     AppStopSlow = 238,
     AppLog = 239,
+    AppPreloadSkipped = 240,
     ConfigBadArgument = 300,
     ConfigNotAllowed = 301,
     ConfigNoScript = 302,
