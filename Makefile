@@ -28,6 +28,7 @@ native:
 managed:
 	$(DOTNET) build AccessHooks.sln -c $(CONFIG) -nologo -v:q
 	$(DOTNET) publish src/Hooks.Host/Hooks.Host.csproj -c $(CONFIG) -nologo -v:q --no-build -o $(HOST_OUT)
+	$(DOTNET) publish samples/Shop/Shop.csproj -c $(CONFIG) -nologo -v:q --no-build -o $(BUILD)/samples/Shop
 
 # Every test: unit (xunit + Moq) and integration (real Apache, slapd, memcached).
 # Ends with one summary line "N passed, N failed, N skipped"; non-zero exit on any failure.
