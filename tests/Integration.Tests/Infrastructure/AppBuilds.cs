@@ -41,6 +41,58 @@ public static class AppBuilds
     }
 }
 
+public static class AppProjects
+{
+    private static readonly object Gate = new();
+
+    /// <summary>
+    /// The built main .dll of a project made of <paramref name="files"/> (relative path -> text),
+    /// cached under build/app-cache by a hash of its files: a changed source is a new build.
+    /// </summary>
+    public static string Build(string name, IReadOnlyDictionary<string, string> files)
+    {
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            string.Join("\0", files.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => f.Key + "\0" + f.Value)))))[..12];
+        var cache = Path.Combine(RepoPaths.Root, "build", "app-cache", "projects");
+        var root = Path.Combine(cache, $"{name}-{hash}");
+        var dll = Path.Combine(root, "bin", "Release", "net10.0", name + ".dll");
+        lock (Gate)
+        {
+            if (File.Exists(dll) && File.Exists(Path.Combine(root, ".built")))
+                return dll;
+            if (Directory.Exists(root))
+                Directory.Delete(root, recursive: true);
+            Directory.CreateDirectory(root);
+            foreach (var file in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
+                File.WriteAllText(Path.Combine(cache, file), "<Project />\n");
+            foreach (var (path, text) in files)
+            {
+                var full = Path.Combine(root, path);
+                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+                File.WriteAllText(full, text);
+            }
+            var env = new Dictionary<string, string?> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" };
+            ExternalTool.Run("dotnet", ["build", root, "-c", "Release", "-nologo", "-v:q"], timeout: TimeSpan.FromMinutes(5), environment: env)
+                .EnsureSuccess($"dotnet build ({name})");
+            File.WriteAllText(Path.Combine(root, ".built"), DateTime.UtcNow.ToString("O"));
+            return dll;
+        }
+    }
+
+    /// <summary>An SDK-style web project file with the given package references (id -> version).</summary>
+    public static string WebProject(params (string Id, string Version)[] packages) => $"""
+        <Project Sdk="Microsoft.NET.Sdk.Web">
+          <PropertyGroup>
+            <TargetFramework>net10.0</TargetFramework>
+            <Nullable>enable</Nullable>
+            <ImplicitUsings>enable</ImplicitUsings>
+          </PropertyGroup>
+          <ItemGroup>
+        {string.Concat(packages.Select(p => $"    <PackageReference Include=\"{p.Id}\" Version=\"{p.Version}\" />\n"))}  </ItemGroup>
+        </Project>
+        """;
+}
+
 /// <summary>An app on Kestrel (`dotnet App.dll --urls ...`), started and stopped by the test by its pid.</summary>
 public sealed class KestrelApp : IDisposable
 {
