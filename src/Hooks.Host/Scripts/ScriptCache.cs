@@ -41,6 +41,40 @@ internal static class ScriptCache
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
+    /// <summary>How long a process waits for another one compiling the same script.</summary>
+    internal static TimeSpan CompileWait { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>
+    /// An exclusive lock on compiling <paramref name="key"/> across the children sharing the
+    /// cache (a 0-byte <c>key.lock</c>, locked with flock by .NET's FileShare.None): when many
+    /// children start at once (prefork spawning, a graceful restart) one compiles and the others
+    /// load its image, instead of every child running Roslyn at once on the same source. null
+    /// when there is no disk cache or the lock cannot be made (the caller compiles anyway).
+    /// </summary>
+    public static IDisposable? LockForCompile(string key)
+    {
+        var directory = Directory;
+        if (directory is null)
+            return null;
+        var path = System.IO.Path.Combine(directory, key + ".lock");
+        var deadline = Environment.TickCount64 + (long)CompileWait.TotalMilliseconds;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            }
+            catch (IOException) when (File.Exists(path) && Environment.TickCount64 < deadline)
+            {
+                Thread.Sleep(50); // another process holds it: it is compiling this source
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+    }
+
     public static byte[]? TryRead(string key)
     {
         var directory = Directory;

@@ -67,6 +67,21 @@ internal static class ScriptLoader
             s_recent[path] = (key, null, failure);
             return CompileFailed(source, failure);
         }
+        using var compiling = ScriptCache.LockForCompile(key);
+        if (compiling is not null)
+        {
+            // The process that held the lock before us may have stored the result.
+            if (ScriptCache.TryRead(key) is { } stored)
+            {
+                s_recent[path] = (key, stored, null);
+                return Loaded(source, key, stored);
+            }
+            if (ScriptCache.TryReadFailure(key) is { } failed)
+            {
+                s_recent[path] = (key, null, failed);
+                return CompileFailed(source, failed);
+            }
+        }
         return CompileAndStore(source, key);
     }
 
