@@ -29,7 +29,8 @@ public static unsafe class NativeEntryPoints
             if (config == null || exports == null || config->AbiVersion != Bridge.AbiVersion || config->StructSize < sizeof(HostConfig))
                 return (int)ErrorCode.HostInitFailed;
             ApacheLog.Configure(config->Log);
-            StuckCalls.Configure(config->Recycle, config->WorkerThreads);
+            ChildRecycle.Configure(config->Recycle);
+            StuckCalls.Configure(config->WorkerThreads);
             ScriptCache.Directory = NativeString.Decode(config->ScriptCacheDir);
             ConsoleRedirect.Apply(config->RestrictStdout != 0);
             UnhandledExceptions.Install();

@@ -88,7 +88,10 @@ internal sealed class AppGeneration
             var context = Context;
             Context = null;
             if (context is { IsCollectible: true })
+            {
                 context.Unload();
+                UnloadWatch.Watch(context, $"app '{Path}' generation {Number} (application group '{DisplayGroup}')");
+            }
             _retired.TrySetResult();
         }
     }

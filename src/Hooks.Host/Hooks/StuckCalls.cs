@@ -15,9 +15,7 @@ internal static unsafe class StuckCalls
     private sealed record Entry(string Source, string Phase, string? User, long Since);
 
     private static readonly ConcurrentDictionary<HookJob, Entry> s_stuck = new();
-    private static delegate* unmanaged<int, byte*, void> s_recycle;
     private static int s_workerThreads = 1;
-    private static int s_recycleRequested;
     private static Timer? s_timer;
 
     /// <summary>Internal so tests can shorten it.</summary>
@@ -25,9 +23,8 @@ internal static unsafe class StuckCalls
 
     public static int Count => s_stuck.Count;
 
-    public static void Configure(delegate* unmanaged<int, byte*, void> recycle, int workerThreads)
+    public static void Configure(int workerThreads)
     {
-        s_recycle = recycle;
         s_workerThreads = Math.Max(1, workerThreads);
     }
 
@@ -45,13 +42,9 @@ internal static unsafe class StuckCalls
             else
                 timer.Dispose();
         }
-        if (s_stuck.Count * 4 >= s_workerThreads && s_recycle != null && Interlocked.Exchange(ref s_recycleRequested, 1) == 0)
-        {
-            var reason = $"{s_stuck.Count} hook calls are stuck past their deadline, a quarter or more of this child's {s_workerThreads} worker threads";
-            var bytes = System.Text.Encoding.UTF8.GetBytes(reason + "\0");
-            fixed (byte* text = bytes)
-                s_recycle((int)ErrorCode.HookStuck, text);
-        }
+        if (s_stuck.Count * 4 >= s_workerThreads)
+            ChildRecycle.Request(ErrorCode.HookStuck,
+                $"{s_stuck.Count} hook calls are stuck past their deadline, a quarter or more of this child's {s_workerThreads} worker threads");
     }
 
     public static void Remove(HookJob job)

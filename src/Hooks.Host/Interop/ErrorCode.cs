@@ -51,6 +51,7 @@ internal enum ErrorCode
     AppStopSlow = 238,
     AppLog = 239,
     AppPreloadSkipped = 240,
+    AppUnloadIncomplete = 241,
     ConfigBadArgument = 300,
     ConfigNotAllowed = 301,
     ConfigNoScript = 302,
