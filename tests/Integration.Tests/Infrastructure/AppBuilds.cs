@@ -26,18 +26,30 @@ public static class AppBuilds
             if (Directory.Exists(root))
                 Directory.Delete(root, recursive: true);
             Directory.CreateDirectory(root);
-            // The apps are not this repository's projects: stop MSBuild's walk up to its
-            // Directory.Build.props and central package versions.
-            foreach (var file in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
-                File.WriteAllText(Path.Combine(cache, file), "<Project />\n");
-            var env = new Dictionary<string, string?> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" };
-            ExternalTool.Run("dotnet", ["new", template, "-n", name, "-o", root, "--no-restore"], timeout: TimeSpan.FromMinutes(2), environment: env)
+            IsolateFromRepository(cache);
+            ExternalTool.Run("dotnet", ["new", template, "-n", name, "-o", root, "--no-restore"], timeout: TimeSpan.FromMinutes(2), environment: Env)
                 .EnsureSuccess($"dotnet new {template}");
-            ExternalTool.Run("dotnet", ["build", root, "-c", "Release", "-nologo", "-v:q"], timeout: TimeSpan.FromMinutes(5), environment: env)
-                .EnsureSuccess($"dotnet build ({template})");
-            File.WriteAllText(Path.Combine(root, ".built"), DateTime.UtcNow.ToString("O"));
-            return dll;
+            return BuildAndMark(root, dll, template);
         }
+    }
+
+    internal static readonly Dictionary<string, string?> Env = new() { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" };
+
+    /// <summary>The apps are not this repository's projects: stop MSBuild's walk up to its
+    /// Directory.Build.props and central package versions.</summary>
+    internal static void IsolateFromRepository(string cache)
+    {
+        foreach (var file in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
+            File.WriteAllText(Path.Combine(cache, file), "<Project />\n");
+    }
+
+    /// <summary>`dotnet build -c Release`, then the mark that makes the build reusable.</summary>
+    internal static string BuildAndMark(string root, string dll, string what)
+    {
+        ExternalTool.Run("dotnet", ["build", root, "-c", "Release", "-nologo", "-v:q"], timeout: TimeSpan.FromMinutes(5), environment: Env)
+            .EnsureSuccess($"dotnet build ({what})");
+        File.WriteAllText(Path.Combine(root, ".built"), DateTime.UtcNow.ToString("O"));
+        return dll;
     }
 }
 
@@ -63,19 +75,14 @@ public static class AppProjects
             if (Directory.Exists(root))
                 Directory.Delete(root, recursive: true);
             Directory.CreateDirectory(root);
-            foreach (var file in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
-                File.WriteAllText(Path.Combine(cache, file), "<Project />\n");
+            AppBuilds.IsolateFromRepository(cache);
             foreach (var (path, text) in files)
             {
                 var full = Path.Combine(root, path);
                 Directory.CreateDirectory(Path.GetDirectoryName(full)!);
                 File.WriteAllText(full, text);
             }
-            var env = new Dictionary<string, string?> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" };
-            ExternalTool.Run("dotnet", ["build", root, "-c", "Release", "-nologo", "-v:q"], timeout: TimeSpan.FromMinutes(5), environment: env)
-                .EnsureSuccess($"dotnet build ({name})");
-            File.WriteAllText(Path.Combine(root, ".built"), DateTime.UtcNow.ToString("O"));
-            return dll;
+            return AppBuilds.BuildAndMark(root, dll, name);
         }
     }
 
