@@ -8,6 +8,7 @@
 #include "httpd.h"
 #include "http_config.h"
 #include "http_request.h"
+#include "mpm_common.h"
 #include "mod_dotnet.h"
 #include "dotnet_config.h"
 #include "dotnet_gateway.h"
@@ -24,7 +25,7 @@ static int dotnet_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     dotnet_authn_post_config(ptemp);
-    return OK;
+    return dotnet_child_recycle_post_config(s);
 }
 
 static void dotnet_register_hooks(apr_pool_t *p)
@@ -37,6 +38,8 @@ static void dotnet_register_hooks(apr_pool_t *p)
     ap_hook_child_init(dotnet_child_init, NULL, NULL, APR_HOOK_REALLY_FIRST);
     /* Last, so an app started here finds every other module's child state ready. */
     ap_hook_child_init(dotnet_preload_child_init, NULL, NULL, APR_HOOK_REALLY_LAST);
+    /* The parent's maintenance loop: children of threaded MPMs ask it for a graceful restart. */
+    ap_hook_monitor(dotnet_child_recycle_monitor, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_optional_fn_retrieve(dotnet_optional_fn_retrieve, NULL, NULL, APR_HOOK_MIDDLE);
     /* Where mod_wsgi's WSGIAccessScript runs: the Satisfy-aware access checker. */
     ap_hook_access_checker(dotnet_access_check, NULL, NULL, APR_HOOK_MIDDLE);

@@ -25,6 +25,12 @@ int dotnet_access_check(request_rec *r);
 /* dotnet_child_exit.c */
 void dotnet_child_init(apr_pool_t *pchild, server_rec *s);
 
+/* dotnet_child_recycle.c: the pipe children of threaded MPMs use to ask the parent for a
+   graceful restart (made once per process, in post_config), and the parent's monitor hook that
+   reads it. */
+int dotnet_child_recycle_post_config(server_rec *s);
+int dotnet_child_recycle_monitor(apr_pool_t *p, server_rec *s);
+
 /* dotnet_cache_dir.c: the script cache directory, made by the parent in post_config.
    Returns OK, or HTTP_INTERNAL_SERVER_ERROR when the directory is not trusted (start refused). */
 int dotnet_cache_dir_post_config(apr_pool_t *pconf, server_rec *s);

@@ -52,6 +52,7 @@ internal enum ErrorCode
     AppLog = 239,
     AppPreloadSkipped = 240,
     AppUnloadIncomplete = 241,
+    ChildReplacement = 242,
     ConfigBadArgument = 300,
     ConfigNotAllowed = 301,
     ConfigNoScript = 302,

@@ -148,10 +148,10 @@ public sealed class AppReloadUnderLoadTests(ITestOutputHelper output)
         }
         """;
 
-    // prefork only: under event the child asks the parent for a graceful restart with a signal,
-    // which the parent (root) does not take from a child running as User (see docs/gateway.md).
+    // prefork: the child itself exits gracefully. event: the child asks the parent, through the
+    // parent's pipe, for a graceful restart (DOTNET0242), which replaces every child.
     [Theory]
-    [InlineData("prefork")]
+    [MemberData(nameof(Mpm.Both), MemberType = typeof(Mpm))]
     public async Task An_app_whose_old_generation_cannot_unload_is_logged_and_its_child_replaced(string mpm)
     {
         RepoPaths.RequireModule();
@@ -182,6 +182,10 @@ public sealed class AppReloadUnderLoadTests(ITestOutputHelper output)
         Assert.Matches(@"DOTNET0241: app '[^']*leaky\.cs' generation 1 [^\n]*did not unload[^\n]*replaced gracefully", s.ErrorLog);
         // The child that could not unload goes; the site keeps answering, from v2.
         Assert.True(await TestRun.WaitUntilAsync(() => ApacheServer.IsGone(int.Parse(pid)), TimeSpan.FromSeconds(30)), $"child {pid} still runs\n{s.ErrorLog}");
+        if (mpm != "prefork")
+        {
+            Assert.Contains("DOTNET0242", s.ErrorLog);
+        }
         var after = await http.GetAsync("/leaky/");
         Assert.Equal(200, after.Status);
         Assert.StartsWith("leaky v2 ", after.Body);

@@ -65,6 +65,14 @@ public sealed class HungHookTests(HungHookFixture fixture) : IClassFixture<HungH
         Assert.DoesNotContain("hung-password-visible", log);
         // A quarter of a child's workers stuck: the child (prefork) or the server (event) is replaced gracefully.
         Assert.True(await s.WaitForErrorLogAsync(mpm == "prefork" ? "exits gracefully" : "graceful restart", TimeSpan.FromSeconds(10), mark), s.ErrorLogSince(mark));
+        if (mpm != "prefork")
+        {
+            // The child cannot signal the root parent; the parent reads the child's request from
+            // its pipe in the monitor hook (about every 10 s) and really restarts.
+            Assert.True(await s.WaitForErrorLogAsync("DOTNET0242", TimeSpan.FromSeconds(25), mark), s.ErrorLogSince(mark));
+            Assert.True(await s.WaitForErrorLogAsync("AH00493", TimeSpan.FromSeconds(10), mark), s.ErrorLogSince(mark)); // "SIGUSR1 received.  Doing graceful restart"
+            Assert.DoesNotContain("cannot ask the parent", s.ErrorLogSince(mark));
+        }
 
         // Healthy after: the parent lives, nothing crashed, and requests keep being answered.
         await Task.Delay(TimeSpan.FromSeconds(2));
