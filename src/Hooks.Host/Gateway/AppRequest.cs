@@ -55,7 +55,9 @@ internal sealed partial class AppRequest : FeatureCollection,
         ScriptFileName = appPath;
 
         Method = Var("REQUEST_METHOD", "GET");
-        Protocol = Var("SERVER_PROTOCOL", "HTTP/1.1");
+        // mod_http2 says "HTTP/2.0"; ASP.NET Core (HttpProtocol.IsHttp2) and Kestrel say "HTTP/2".
+        var protocol = Var("SERVER_PROTOCOL", "HTTP/1.1");
+        Protocol = protocol == "HTTP/2.0" ? "HTTP/2" : protocol;
         Scheme = Var("HTTPS", "off") == "on" ? "https" : "http";
         PathBase = Var("SCRIPT_NAME", string.Empty);
         Path = Var("PATH_INFO", string.Empty);
