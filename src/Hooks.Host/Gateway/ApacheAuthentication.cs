@@ -19,9 +19,16 @@ internal sealed class ApacheAuthenticationHandler(IOptionsMonitor<Authentication
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var feature = Context.Features.Get<IApacheRequestFeature>();
+        if (feature is AppRequest request)
+        {
+            // The gateway's own request: no variable dictionary, and the principal it already has.
+            return Task.FromResult(request.RemoteUser.Length == 0
+                ? AuthenticateResult.NoResult()
+                : AuthenticateResult.Success(new AuthenticationTicket(request.ApachePrincipal, Scheme.Name)));
+        }
         if (feature is null || !feature.Variables.TryGetValue("REMOTE_USER", out var user) || user.Length == 0)
             return Task.FromResult(AuthenticateResult.NoResult());
-        var principal = ApacheUser.From(feature.Variables);
+        var principal = ApacheUser.From(user, feature.Variables.TryGetValue("AUTH_TYPE", out var type) ? type : string.Empty);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name)));
     }
 }

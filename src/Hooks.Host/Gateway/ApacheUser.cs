@@ -7,11 +7,12 @@ internal static class ApacheUser
 {
     public const string Scheme = "Apache";
 
-    public static ClaimsPrincipal From(IReadOnlyDictionary<string, string> vars)
+    public static ClaimsPrincipal From(string user, string authType)
     {
-        if (!vars.TryGetValue("REMOTE_USER", out var user) || user.Length == 0)
+        if (user.Length == 0)
             return new ClaimsPrincipal(new ClaimsIdentity());
-        var authType = vars.TryGetValue("AUTH_TYPE", out var type) && type.Length > 0 ? type : Scheme;
+        if (authType.Length == 0)
+            authType = Scheme;
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, user), new Claim(ClaimTypes.NameIdentifier, user)], authType);
         return new ClaimsPrincipal(identity);
     }

@@ -86,13 +86,18 @@ internal sealed unsafe class AppIo
 
     public bool SendHeaders(int status, string? reason, List<KeyValuePair<string, string>> headers)
     {
-        // One native block for every string: UTF-8, NUL-terminated, freed after the call (the
-        // module copies what it keeps into the request pool).
+        // One block for every string: UTF-8, NUL-terminated, on the stack when small (most
+        // responses), else malloc'd; freed after the call (the module copies what it keeps into
+        // the request pool).
+        const int StackBytes = 2048, StackPairs = 32;
         var size = Encoding.UTF8.GetByteCount(reason ?? string.Empty) + 1;
         foreach (var (name, value) in headers)
             size += Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(value) + 2;
-        var block = (byte*)NativeMemory.Alloc((nuint)size);
-        var pairs = (KeyValue*)NativeMemory.Alloc((nuint)(Math.Max(1, headers.Count) * sizeof(KeyValue)));
+        var onStack = size <= StackBytes && headers.Count <= StackPairs;
+        var stackBlock = stackalloc byte[onStack ? size : 0];
+        var stackPairs = stackalloc KeyValue[onStack ? Math.Max(1, headers.Count) : 0];
+        var block = onStack ? stackBlock : (byte*)NativeMemory.Alloc((nuint)size);
+        var pairs = onStack ? stackPairs : (KeyValue*)NativeMemory.Alloc((nuint)(Math.Max(1, headers.Count) * sizeof(KeyValue)));
         try
         {
             var at = block;
@@ -114,8 +119,11 @@ internal sealed unsafe class AppIo
         }
         finally
         {
-            NativeMemory.Free(pairs);
-            NativeMemory.Free(block);
+            if (!onStack)
+            {
+                NativeMemory.Free(pairs);
+                NativeMemory.Free(block);
+            }
         }
     }
 

@@ -16,15 +16,22 @@ namespace AccessHooks.Host.Gateway;
 /// module passed and the worker's <see cref="AppIo"/>. What Kestrel does for HTTP (framing,
 /// chunking, 100 Continue, HEAD) Apache has done already.
 /// </summary>
-internal sealed partial class AppRequest : FeatureCollection,
+internal sealed partial class AppRequest :
     IHttpRequestFeature, IHttpResponseFeature, IHttpResponseBodyFeature, IHttpConnectionFeature,
     IHttpRequestLifetimeFeature, IHttpRequestIdentifierFeature, IHttpBodyControlFeature,
     IHttpRequestBodyDetectionFeature, IHttpMaxRequestBodySizeFeature, IHttpAuthenticationFeature,
     ITlsConnectionFeature, IApacheRequestFeature
 {
-    private readonly Dictionary<string, string> _vars;
+    // The variables as the module listed them (later entries win, as in a dictionary); the
+    // dictionary IApacheRequestFeature shows is built only when an app asks for it.
+    private readonly string[] _varNames;
+    private readonly string[] _varValues;
+    private readonly int _varCount;
+    private Dictionary<string, string>? _variables;
     private readonly AppIo _io;
-    private readonly CancellationTokenSource _aborted = new();
+    private CancellationTokenSource? _aborted; // made when the app first asks for RequestAborted
+    private volatile bool _clientGone;
+    private readonly bool _isHttps;
     private List<(Func<object, Task> Callback, object State)>? _onStarting;
     private List<(Func<object, Task> Callback, object State)>? _onCompleted;
     private int _statusCode = StatusCodes.Status200OK;
@@ -35,19 +42,27 @@ internal sealed partial class AppRequest : FeatureCollection,
     public unsafe AppRequest(AppCall* call, AppIo io, string applicationGroup, string processGroup, string appPath)
     {
         _io = io;
-        _vars = new Dictionary<string, string>(Math.Max(call->NVars, 8), StringComparer.Ordinal);
+        // Names and most values repeat from request to request at the same positions on a
+        // worker: the per-thread caches turn them into byte compares instead of new strings.
+        var varCache = Interop.StringCache.AppVars;
+        _varNames = new string[call->NVars];
+        _varValues = new string[call->NVars];
         for (var i = 0; i < call->NVars; i++)
         {
-            var name = NativeString.Decode(call->Vars[i].Name);
-            if (name is not null)
-                _vars[name] = NativeString.Decode(call->Vars[i].Value) ?? string.Empty;
+            var name = varCache.Name(i, call->Vars[i].Name);
+            if (name.Length > 0)
+            {
+                _varNames[_varCount] = name;
+                _varValues[_varCount++] = varCache.Value(i, call->Vars[i].Value);
+            }
         }
+        var headerCache = Interop.StringCache.AppHeaders;
         var headers = new HeaderDictionary();
         for (var i = 0; i < call->NHeaders; i++)
         {
-            var name = NativeString.Decode(call->Headers[i].Name);
-            if (!string.IsNullOrEmpty(name))
-                headers.Append(name, NativeString.Decode(call->Headers[i].Value) ?? string.Empty);
+            var name = headerCache.Name(i, call->Headers[i].Name);
+            if (name.Length > 0)
+                headers.Append(name, headerCache.Value(i, call->Headers[i].Value));
         }
         Headers = headers;
         ApplicationGroup = applicationGroup;
@@ -65,48 +80,47 @@ internal sealed partial class AppRequest : FeatureCollection,
         QueryString = query.Length == 0 ? string.Empty : "?" + query;
         RawTarget = Var("REQUEST_URI", PathBase + Path + QueryString);
 
-        RemoteIpAddress = IPAddress.TryParse(Var("REMOTE_ADDR", string.Empty), out var remote) ? remote : null;
         RemotePort = int.TryParse(Var("REMOTE_PORT", "0"), out var rp) ? rp : 0;
-        LocalIpAddress = IPAddress.TryParse(Var("SERVER_ADDR", string.Empty), out var local) ? local : null;
         LocalPort = int.TryParse(Var("SERVER_LOCAL_PORT", Var("SERVER_PORT", "0")), out var lp) ? lp : 0;
         ConnectionId = Var("mod_dotnet.connection_id", string.Empty);
-        User = ApacheUser.From(_vars);
 
         var hasBody = headers.ContentLength > 0 || headers.ContainsKey("Transfer-Encoding");
         CanHaveBody = hasBody;
         Body = hasBody ? new RequestBody(this) : Stream.Null;
         ResponseStream = new ResponseBody(this);
 
-        Set<IHttpRequestFeature>(this);
-        Set<IHttpResponseFeature>(this);
-        Set<IHttpResponseBodyFeature>(this);
-        Set<IHttpConnectionFeature>(this);
-        Set<IHttpRequestLifetimeFeature>(this);
-        Set<IHttpRequestIdentifierFeature>(this);
-        Set<IHttpBodyControlFeature>(this);
-        Set<IHttpRequestBodyDetectionFeature>(this);
-        Set<IHttpMaxRequestBodySizeFeature>(this);
-        Set<IHttpAuthenticationFeature>(this);
-        if (Scheme == "https")
-            Set<ITlsConnectionFeature>(this);
-        Set<IApacheRequestFeature>(this);
+        _isHttps = Scheme == "https";
     }
 
-    private string Var(string name, string fallback) => _vars.TryGetValue(name, out var value) ? value : fallback;
+    private string Var(string name, string fallback)
+    {
+        for (var i = _varCount - 1; i >= 0; i--)
+        {
+            if (string.Equals(_varNames[i], name, StringComparison.Ordinal))
+                return _varValues[i];
+        }
+        return fallback;
+    }
 
     internal AppIo Io => _io;
 
     /// <summary>The client went away (a write failed): RequestAborted fires, later writes are dropped.</summary>
-    internal bool ClientGone { get; private set; }
+    internal bool ClientGone => _clientGone;
 
     internal void MarkClientGone()
     {
-        if (ClientGone)
+        if (_clientGone)
             return;
-        ClientGone = true;
+        _clientGone = true;
+        // Paired with the getter of RequestAborted: each writes, then reads the other's field.
+        CancelAborted(Volatile.Read(ref _aborted));
+    }
+
+    private static void CancelAborted(CancellationTokenSource? aborted)
+    {
         try
         {
-            _aborted.Cancel();
+            aborted?.Cancel();
         }
         catch (AggregateException)
         {
@@ -194,15 +208,49 @@ internal sealed partial class AppRequest : FeatureCollection,
 
     // IHttpConnectionFeature
     public string ConnectionId { get; set; }
-    public IPAddress? RemoteIpAddress { get; set; }
-    public IPAddress? LocalIpAddress { get; set; }
+    // Parsed on first use: many apps never look.
+    private IPAddress? _remoteIpAddress, _localIpAddress;
+    private bool _remoteIpParsed, _localIpParsed;
+
+    public IPAddress? RemoteIpAddress
+    {
+        get => Address(ref _remoteIpAddress, ref _remoteIpParsed, "REMOTE_ADDR");
+        set => (_remoteIpAddress, _remoteIpParsed) = (value, true);
+    }
+
+    public IPAddress? LocalIpAddress
+    {
+        get => Address(ref _localIpAddress, ref _localIpParsed, "SERVER_ADDR");
+        set => (_localIpAddress, _localIpParsed) = (value, true);
+    }
+
+    private IPAddress? Address(ref IPAddress? address, ref bool parsed, string variable)
+    {
+        if (!parsed)
+        {
+            address = IPAddress.TryParse(Var(variable, string.Empty), out var value) ? value : null;
+            parsed = true;
+        }
+        return address;
+    }
     public int RemotePort { get; set; }
     public int LocalPort { get; set; }
 
     // IHttpRequestLifetimeFeature
     public CancellationToken RequestAborted
     {
-        get => _aborted.Token;
+        get
+        {
+            var aborted = Volatile.Read(ref _aborted);
+            if (aborted is null)
+            {
+                var made = new CancellationTokenSource();
+                aborted = Interlocked.CompareExchange(ref _aborted, made, null) ?? made;
+                if (_clientGone)
+                    CancelAborted(aborted);
+            }
+            return aborted.Token;
+        }
         set { }
     }
 
@@ -234,7 +282,23 @@ internal sealed partial class AppRequest : FeatureCollection,
     internal bool BodyReadStarted { get; set; }
 
     // IHttpAuthenticationFeature
-    public ClaimsPrincipal? User { get; set; }
+    // The Apache user's principal is made on first use, and only once: HttpContext.User and the
+    // Apache authentication scheme hand out the same object.
+    private ClaimsPrincipal? _user;
+    private bool _userSet;
+    private ClaimsPrincipal? _apachePrincipal;
+
+    public ClaimsPrincipal? User
+    {
+        get => _userSet ? _user : ApachePrincipal;
+        set => (_user, _userSet) = (value, true);
+    }
+
+    /// <summary>REMOTE_USER: the user Apache's authentication accepted ("" when none).</summary>
+    internal string RemoteUser => Var("REMOTE_USER", string.Empty);
+
+    /// <summary>The principal for Apache's user (anonymous when there is none).</summary>
+    internal ClaimsPrincipal ApachePrincipal => _apachePrincipal ??= ApacheUser.From(RemoteUser, Var("AUTH_TYPE", string.Empty));
 
     // ITlsConnectionFeature
     private X509Certificate2? _clientCertificate;
@@ -248,7 +312,7 @@ internal sealed partial class AppRequest : FeatureCollection,
             if (_clientCertificateRead)
                 return _clientCertificate;
             _clientCertificateRead = true;
-            if (_vars.TryGetValue("SSL_CLIENT_CERT", out var pem) && pem.Length > 0)
+            if (Var("SSL_CLIENT_CERT", string.Empty) is { Length: > 0 } pem)
             {
                 try
                 {
@@ -271,7 +335,20 @@ internal sealed partial class AppRequest : FeatureCollection,
     public Task<X509Certificate2?> GetClientCertificateAsync(CancellationToken cancellationToken) => Task.FromResult(ClientCertificate);
 
     // IApacheRequestFeature
-    public IReadOnlyDictionary<string, string> Variables => _vars;
+    public IReadOnlyDictionary<string, string> Variables
+    {
+        get
+        {
+            if (_variables is null)
+            {
+                var variables = new Dictionary<string, string>(_varCount, StringComparer.Ordinal);
+                for (var i = 0; i < _varCount; i++)
+                    variables[_varNames[i]] = _varValues[i];
+                _variables = variables;
+            }
+            return _variables;
+        }
+    }
     // Apache's values, whatever middleware (UsePathBase) makes of PathBase and Path afterwards.
     public string ScriptName => Var("SCRIPT_NAME", string.Empty);
     public string PathInfo => Var("PATH_INFO", string.Empty);

@@ -35,42 +35,66 @@ internal static unsafe class StringCache
         return decoded;
     }
 
-    private const int PositionSlots = 128;
-    private const int MaxCachedValue = 256;
+    /// <summary>Hook request variables (names and values), by position in the call's list.</summary>
+    public static PositionalStrings HookVars => t_hookVars ??= new PositionalStrings();
 
-    [ThreadStatic] private static byte[]?[]? t_nameBytes;
-    [ThreadStatic] private static string?[]? t_names;
-    [ThreadStatic] private static byte[]?[]? t_valueBytes;
-    [ThreadStatic] private static string?[]? t_values;
+    /// <summary>Application request variables, by position.</summary>
+    public static PositionalStrings AppVars => t_appVars ??= new PositionalStrings();
+
+    /// <summary>Application request headers, by position.</summary>
+    public static PositionalStrings AppHeaders => t_appHeaders ??= new PositionalStrings();
+
+    [ThreadStatic] private static PositionalStrings? t_hookVars;
+    [ThreadStatic] private static PositionalStrings? t_appVars;
+    [ThreadStatic] private static PositionalStrings? t_appHeaders;
 
     /// <summary>A variable name, cached per thread by its position in the call's list.</summary>
-    public static string GetName(int position, byte* value) =>
-        GetAt(position, value, ref t_nameBytes, ref t_names);
+    public static string GetName(int position, byte* value) => HookVars.Name(position, value);
 
     /// <summary>
     /// A variable value, cached the same way: most (method, host, server, user agent, document
     /// root) repeat from one request to the next on a worker thread.
     /// </summary>
-    public static string GetValue(int position, byte* value) =>
-        value == null ? string.Empty : GetAt(position, value, ref t_valueBytes, ref t_values);
+    public static string GetValue(int position, byte* value) => HookVars.Value(position, value);
 
-    private static string GetAt(int position, byte* value, ref byte[]?[]? bytesSlots, ref string?[]? stringSlots)
+    /// <summary>
+    /// One thread's cache of a list of native name/value pairs whose entries repeat from call to
+    /// call at the same positions (Apache builds them in the same order every time): a hit costs
+    /// a byte compare instead of a decode and a string allocation. One per list kind, so that
+    /// lists of different kinds do not evict each other.
+    /// </summary>
+    internal sealed class PositionalStrings
     {
-        if (position >= PositionSlots)
-            return NativeString.Decode(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(value));
-        var bytes = bytesSlots ??= new byte[]?[PositionSlots];
-        var strings = stringSlots ??= new string?[PositionSlots];
-        var cached = bytes[position];
-        // The hit path reads the native string once, without measuring it first.
-        if (cached is not null && EqualsTerminated(value, cached))
-            return strings[position]!;
-        var span = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(value);
-        if (span.Length > MaxCachedValue)
-            return NativeString.Decode(span);
-        var decoded = NativeString.Decode(span);
-        bytes[position] = span.ToArray();
-        strings[position] = decoded;
-        return decoded;
+        private const int PositionSlots = 128;
+        private const int MaxCachedValue = 256;
+
+        private readonly byte[]?[] _nameBytes = new byte[]?[PositionSlots];
+        private readonly string?[] _names = new string?[PositionSlots];
+        private readonly byte[]?[] _valueBytes = new byte[]?[PositionSlots];
+        private readonly string?[] _values = new string?[PositionSlots];
+
+        public string Name(int position, byte* value) =>
+            value == null ? string.Empty : GetAt(position, value, _nameBytes, _names);
+
+        public string Value(int position, byte* value) =>
+            value == null ? string.Empty : GetAt(position, value, _valueBytes, _values);
+
+        private static string GetAt(int position, byte* value, byte[]?[] bytes, string?[] strings)
+        {
+            if (position >= PositionSlots)
+                return NativeString.Decode(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(value));
+            var cached = bytes[position];
+            // The hit path reads the native string once, without measuring it first.
+            if (cached is not null && EqualsTerminated(value, cached))
+                return strings[position]!;
+            var span = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(value);
+            if (span.Length > MaxCachedValue)
+                return NativeString.Decode(span);
+            var decoded = NativeString.Decode(span);
+            bytes[position] = span.ToArray();
+            strings[position] = decoded;
+            return decoded;
+        }
     }
 
     /// <summary>

@@ -1,0 +1,86 @@
+using System.Collections;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Features.Authentication;
+
+namespace AccessHooks.Host.Gateway;
+
+/// <summary>
+/// The request's IFeatureCollection. The features the gateway serves are this object itself,
+/// found by a few type comparisons (as Kestrel's generated collection does) instead of a
+/// dictionary filled on every request; what middleware sets (a response body wrapper, an
+/// authentication result, null to remove one) goes into a small table that takes precedence.
+/// </summary>
+internal sealed partial class AppRequest : IFeatureCollection
+{
+    private Dictionary<Type, object?>? _overrides;
+    private int _revision;
+
+    public bool IsReadOnly => false;
+
+    public int Revision => _revision;
+
+    public object? this[Type key]
+    {
+        get
+        {
+            ArgumentNullException.ThrowIfNull(key);
+            if (_overrides is not null && _overrides.TryGetValue(key, out var set))
+                return set;
+            return Builtin(key);
+        }
+        set
+        {
+            ArgumentNullException.ThrowIfNull(key);
+            (_overrides ??= new Dictionary<Type, object?>()).Remove(key);
+            if (value is not null || Builtin(key) is not null)
+                _overrides[key] = value; // null over a built-in feature removes it
+            _revision++;
+        }
+    }
+
+    public TFeature? Get<TFeature>() => (TFeature?)this[typeof(TFeature)];
+
+    public void Set<TFeature>(TFeature? instance) => this[typeof(TFeature)] = instance;
+
+    private object? Builtin(Type key)
+    {
+        if (key == typeof(IHttpRequestFeature) || key == typeof(IHttpResponseFeature) ||
+            key == typeof(IHttpResponseBodyFeature) || key == typeof(IHttpConnectionFeature) ||
+            key == typeof(IHttpRequestLifetimeFeature) || key == typeof(IHttpRequestIdentifierFeature) ||
+            key == typeof(IHttpBodyControlFeature) || key == typeof(IHttpRequestBodyDetectionFeature) ||
+            key == typeof(IHttpMaxRequestBodySizeFeature) || key == typeof(IHttpAuthenticationFeature) ||
+            key == typeof(IApacheRequestFeature))
+            return this;
+        if (key == typeof(ITlsConnectionFeature))
+            return _isHttps ? this : null;
+        return null;
+    }
+
+    private static readonly Type[] BuiltinTypes =
+    [
+        typeof(IHttpRequestFeature), typeof(IHttpResponseFeature), typeof(IHttpResponseBodyFeature),
+        typeof(IHttpConnectionFeature), typeof(IHttpRequestLifetimeFeature), typeof(IHttpRequestIdentifierFeature),
+        typeof(IHttpBodyControlFeature), typeof(IHttpRequestBodyDetectionFeature), typeof(IHttpMaxRequestBodySizeFeature),
+        typeof(IHttpAuthenticationFeature), typeof(IApacheRequestFeature), typeof(ITlsConnectionFeature),
+    ];
+
+    public IEnumerator<KeyValuePair<Type, object>> GetEnumerator()
+    {
+        foreach (var type in BuiltinTypes)
+        {
+            if (_overrides is not null && _overrides.ContainsKey(type))
+                continue;
+            if (Builtin(type) is { } feature)
+                yield return new KeyValuePair<Type, object>(type, feature);
+        }
+        if (_overrides is null)
+            yield break;
+        foreach (var (type, feature) in _overrides)
+        {
+            if (feature is not null)
+                yield return new KeyValuePair<Type, object>(type, feature);
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}
