@@ -32,6 +32,27 @@ foreach (var (name, flags) in new (string, string[])[]
         Report(name, t, Measure(t, seconds, i => Expect(checker.CheckPasswordAsync(request, $"user{i % 200}", $"pw{i % 200}").Result)));
 }
 
+// bcrypt: libxcrypt (crypt_rn) against BCrypt.Net-Next (managed), one thread, the same hashes.
+// $2y$ as htpasswd -B writes it; $2a$ and $2b$ made by libxcrypt from the same salt.
+foreach (var cost in new[] { 5, 10 })
+{
+    var file = directory[$"bcrypt{cost}"];
+    ExternalTool.Run("htpasswd", ["-cbB", "-C", cost.ToString(), file, "user", "bcrypt-pw"]).EnsureSuccess("htpasswd");
+    var y = File.ReadAllText(file).Trim().Split(':', 2)[1];
+    var salt = y.Substring(7, 22);
+    var password = System.Text.Encoding.UTF8.GetBytes("bcrypt-pw");
+    foreach (var prefix in new[] { "$2y$", "$2a$", "$2b$" })
+    {
+        var hash = prefix == "$2y$" ? y : System.Text.Encoding.ASCII.GetString(LibXCrypt.Hash(password, $"{prefix}{cost:00}${salt}")!);
+        var expected = System.Text.Encoding.ASCII.GetBytes(hash);
+        var xcrypt = Measure(1, seconds, _ => ExpectTrue(System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(LibXCrypt.Hash(password, hash), expected)));
+        var managed = Measure(1, seconds, _ => ExpectTrue(ManagedBcrypt.Verify(password, hash)));
+        Report($"bcrypt {prefix} cost {cost} libxcrypt", 1, xcrypt);
+        Report($"bcrypt {prefix} cost {cost} BCrypt.Net-Next", 1, managed);
+        Console.WriteLine($"# bcrypt {prefix} cost {cost}: BCrypt.Net-Next / libxcrypt = {managed / xcrypt:0.00}");
+    }
+}
+
 SlapdServer? slapd = null;
 try
 {
@@ -70,6 +91,12 @@ static void Expect(AuthResult result)
 {
     if (!result.IsGranted)
         throw new InvalidOperationException($"benchmark check answered {result}");
+}
+
+static void ExpectTrue(bool verified)
+{
+    if (!verified)
+        throw new InvalidOperationException("benchmark bcrypt check failed");
 }
 
 static void Report(string name, int threads, double rate) => Console.WriteLine($"{name,-34} {threads,7} {rate,12:N0}");

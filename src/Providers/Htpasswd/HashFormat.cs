@@ -5,7 +5,7 @@ public enum HashFormat
 {
     /// <summary>Not a format Apache accepts on Linux (plaintext included): the user is always denied.</summary>
     Refused = 0,
-    /// <summary>bcrypt: $2y$ (htpasswd -B), $2a$, $2b$. Verified by libxcrypt.</summary>
+    /// <summary>bcrypt: $2y$ (htpasswd -B), $2a$, $2b$. Verified by libxcrypt, or by BCrypt.Net-Next where libxcrypt is absent.</summary>
     Bcrypt,
     /// <summary>Apache MD5: $apr1$ (htpasswd -m, the default). Managed.</summary>
     AprMd5,

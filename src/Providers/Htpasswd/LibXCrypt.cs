@@ -16,6 +16,18 @@ internal static unsafe class LibXCrypt
 
     [ThreadStatic] private static byte[]? t_data;
 
+    private static readonly Lazy<bool> s_available = new(() =>
+    {
+        if (!NativeLibrary.TryLoad("libcrypt.so.1", typeof(LibXCrypt).Assembly, null, out var handle))
+            return false;
+        var found = NativeLibrary.TryGetExport(handle, "crypt_rn", out _);
+        NativeLibrary.Free(handle);
+        return found;
+    });
+
+    /// <summary>Whether libxcrypt (libcrypt.so.1 with crypt_rn) can be loaded on this system.</summary>
+    public static bool IsAvailable => s_available.Value;
+
     /// <summary>Hashes <paramref name="password"/> with the algorithm and salt in <paramref name="setting"/>; null when libxcrypt rejects the setting.</summary>
     public static byte[]? Hash(ReadOnlySpan<byte> password, string setting)
     {

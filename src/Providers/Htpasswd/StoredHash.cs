@@ -62,6 +62,8 @@ internal sealed class StoredHash
                 return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Apr1Md5.Hash(password, _setting)), _expected);
             case HashFormat.Refused:
                 return false;
+            case HashFormat.Bcrypt:
+                return Bcrypt.Verify(password, _setting, _expected);
             default:
                 var output = LibXCrypt.Hash(password, _setting);
                 return output is not null && CryptographicOperations.FixedTimeEquals(output, _expected);
