@@ -17,7 +17,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all bootstrap build native managed test unit-test integration-test demo bench install clean
+.PHONY: all bootstrap build native managed pack test unit-test integration-test demo bench install clean
 
 all: build
 
@@ -35,6 +35,16 @@ managed:
 	$(DOTNET) publish src/Hooks.Host/Hooks.Host.csproj -c $(CONFIG) -nologo -v:q -r $(RID) --self-contained false \
 	    -p:PublishReadyToRun=true -o $(HOST_OUT)
 	$(DOTNET) publish samples/Shop/Shop.csproj -c $(CONFIG) -nologo -v:q --no-build -o $(BUILD)/samples/Shop
+
+# NuGet packages (.nupkg + .snupkg) of the abstractions and the providers, into build/packages.
+PACKAGES   := $(BUILD)/packages
+PACKED     := src/Hooks.Abstractions/Hooks.Abstractions.csproj src/Providers/Common/Providers.Common.csproj \
+              src/Providers/Htpasswd/Providers.Htpasswd.csproj src/Providers/GroupFile/Providers.GroupFile.csproj \
+              src/Providers/Ldap/Providers.Ldap.csproj
+pack: bootstrap
+	rm -rf $(PACKAGES)
+	for p in $(PACKED); do $(DOTNET) pack $$p -c $(CONFIG) -nologo -v:q -o $(PACKAGES) || exit 1; done
+	@ls -1 $(PACKAGES)
 
 # Every test: unit (xunit + Moq) and integration (real Apache, slapd, memcached).
 # Ends with one summary line "N passed, N failed, N skipped"; non-zero exit on any failure.

@@ -25,6 +25,7 @@ public readonly struct AuthResult : IEquatable<AuthResult>
         StoredHash = storedHash;
     }
 
+    /// <summary>What the check decided.</summary>
     public AuthOutcome Outcome { get; }
 
     /// <summary>With <see cref="AuthOutcome.Granted"/>: the name that becomes REMOTE_USER, or null to keep the one given.</summary>
@@ -39,10 +40,14 @@ public readonly struct AuthResult : IEquatable<AuthResult>
     /// </summary>
     public string? StoredHash { get; }
 
+    /// <summary>True when <see cref="Outcome"/> is <see cref="AuthOutcome.Granted"/>.</summary>
     public bool IsGranted => Outcome == AuthOutcome.Granted;
 
+    /// <summary>Right password; the user name stays as given.</summary>
     public static AuthResult Granted { get; } = new(AuthOutcome.Granted, null);
+    /// <summary>Wrong password or refused user: 401, and the provider chain stops.</summary>
     public static AuthResult Denied { get; } = new(AuthOutcome.Denied, null);
+    /// <summary>This provider does not know the user: Apache tries the next provider.</summary>
     public static AuthResult NotFound { get; } = new(AuthOutcome.NotFound, null);
 
     /// <summary>Granted, and <paramref name="userName"/> becomes REMOTE_USER (and %u in the access log).</summary>
@@ -59,6 +64,7 @@ public readonly struct AuthResult : IEquatable<AuthResult>
         return new(AuthOutcome.Granted, null, storedHash);
     }
 
+    /// <summary>true is <see cref="Granted"/>, false <see cref="Denied"/>, null <see cref="NotFound"/>.</summary>
     public static implicit operator AuthResult(bool? value) => value switch
     {
         true => Granted,
@@ -66,11 +72,17 @@ public readonly struct AuthResult : IEquatable<AuthResult>
         null => NotFound,
     };
 
+    /// <inheritdoc />
     public bool Equals(AuthResult other) => Outcome == other.Outcome && string.Equals(UserName, other.UserName, StringComparison.Ordinal);
+    /// <inheritdoc />
     public override bool Equals(object? obj) => obj is AuthResult other && Equals(other);
+    /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Outcome, UserName);
+    /// <summary>Same outcome and same user name (ordinal).</summary>
     public static bool operator ==(AuthResult left, AuthResult right) => left.Equals(right);
+    /// <summary>Different outcome or user name.</summary>
     public static bool operator !=(AuthResult left, AuthResult right) => !left.Equals(right);
 
+    /// <summary>The outcome, with the user name when one was set: <c>Granted(alice)</c>.</summary>
     public override string ToString() => UserName is null ? Outcome.ToString() : $"{Outcome}({UserName})";
 }

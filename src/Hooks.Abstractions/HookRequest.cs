@@ -11,6 +11,7 @@ namespace AccessHooks;
 /// </summary>
 public class HookRequest
 {
+    /// <summary>The variable that carries the application group the script runs in.</summary>
     public const string ApplicationGroupVariable = "mod_dotnet.application_group";
 
     /// <summary>The variable that carries <see cref="Path"/>: the decoded, normalised path Apache matched &lt;Location&gt; against.</summary>
@@ -111,6 +112,7 @@ public class HookRequest
         return name.Length == 0 ? null : this[HeaderVariableName(name)];
     }
 
+    /// <summary>The request method (<c>REQUEST_METHOD</c>), "" when unknown.</summary>
     public string Method => this["REQUEST_METHOD"] ?? string.Empty;
 
     /// <summary>
@@ -134,13 +136,17 @@ public class HookRequest
         }
     }
 
+    /// <summary>The client's address as Apache established it (mod_remoteip respected); <see cref="IPAddress.None"/> when unknown.</summary>
     public IPAddress RemoteAddress =>
         _remoteAddress ??= IPAddress.TryParse(this["REMOTE_ADDR"], out var address) ? address : IPAddress.None;
 
+    /// <summary>Whether the request came over TLS (mod_ssl's <c>HTTPS</c> is on).</summary>
     public bool IsHttps => string.Equals(this["HTTPS"], "on", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The virtual host's name (<c>SERVER_NAME</c>), "" when unknown.</summary>
     public string ServerName => this["SERVER_NAME"] ?? string.Empty;
 
+    /// <summary>The application group the script runs in ("" is <c>%{GLOBAL}</c>).</summary>
     public string ApplicationGroup => this[ApplicationGroupVariable] ?? string.Empty;
 
     /// <summary>Writes to Apache's error log for this request.</summary>

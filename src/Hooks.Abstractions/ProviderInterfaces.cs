@@ -17,6 +17,7 @@ public interface IRealmHashProvider
 /// <summary>Lists the groups of a user, for <c>Require dotnet-group</c>.</summary>
 public interface IGroupProvider
 {
+    /// <summary>The groups <paramref name="user"/> belongs to (empty when none, or when the user is unknown).</summary>
     ValueTask<IReadOnlyCollection<string>> GroupsForUserAsync(HookRequest request, string user, CancellationToken cancellationToken = default);
 }
 

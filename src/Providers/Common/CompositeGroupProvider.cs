@@ -8,14 +8,17 @@ public sealed class CompositeGroupProvider : IGroupProvider
 {
     private readonly IGroupProvider[] _providers;
 
+    /// <summary>Asks <paramref name="providers"/> in order.</summary>
     public CompositeGroupProvider(IEnumerable<IGroupProvider> providers)
     {
         ArgumentNullException.ThrowIfNull(providers);
         _providers = providers.ToArray();
     }
 
+    /// <summary>The providers, in the order they are asked.</summary>
     public IReadOnlyList<IGroupProvider> Providers => _providers;
 
+    /// <inheritdoc />
     public async ValueTask<IReadOnlyCollection<string>> GroupsForUserAsync(HookRequest request, string user, CancellationToken cancellationToken = default)
     {
         if (_providers.Length == 1)

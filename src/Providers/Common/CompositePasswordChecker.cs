@@ -10,14 +10,17 @@ public sealed class CompositePasswordChecker : IPasswordChecker
 {
     private readonly IPasswordChecker[] _checkers;
 
+    /// <summary>Asks <paramref name="checkers"/> in order.</summary>
     public CompositePasswordChecker(IEnumerable<IPasswordChecker> checkers)
     {
         ArgumentNullException.ThrowIfNull(checkers);
         _checkers = checkers.ToArray();
     }
 
+    /// <summary>The checkers, in the order they are asked.</summary>
     public IReadOnlyList<IPasswordChecker> Checkers => _checkers;
 
+    /// <inheritdoc />
     public async ValueTask<AuthResult> CheckPasswordAsync(HookRequest request, string user, string password, CancellationToken cancellationToken = default)
     {
         foreach (var checker in _checkers)

@@ -5,12 +5,14 @@ public sealed class CompositeRealmHashProvider : IRealmHashProvider
 {
     private readonly IRealmHashProvider[] _providers;
 
+    /// <summary>Asks <paramref name="providers"/> in order.</summary>
     public CompositeRealmHashProvider(IEnumerable<IRealmHashProvider> providers)
     {
         ArgumentNullException.ThrowIfNull(providers);
         _providers = providers.ToArray();
     }
 
+    /// <inheritdoc />
     public async ValueTask<string?> GetRealmHashAsync(HookRequest request, string user, string realm, CancellationToken cancellationToken = default)
     {
         foreach (var provider in _providers)

@@ -29,6 +29,7 @@ public static class FileLines
         }
     }
 
+    /// <summary>The lines of <paramref name="text"/>, without their line ends.</summary>
     public static IEnumerable<FileLine> Split(string text)
     {
         var number = 0;

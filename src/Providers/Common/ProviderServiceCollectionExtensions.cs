@@ -29,15 +29,19 @@ public static class AccessHooksProviderServiceCollectionExtensions
     public static IServiceCollection AddPasswordChecker(this IServiceCollection services, Func<IServiceProvider, IPasswordChecker> factory)
         => services.AddSlot(factory, owned: true, sp => new CompositePasswordChecker(Resolve<IPasswordChecker>(sp)));
 
+    /// <summary>Registers <typeparamref name="TProvider"/> as one more group provider (asked after those registered before).</summary>
     public static IServiceCollection AddGroupProvider<TProvider>(this IServiceCollection services) where TProvider : class, IGroupProvider
         => services.AddGroupProvider(sp => ActivatorUtilities.CreateInstance<TProvider>(sp));
 
+    /// <summary>Registers the provider <paramref name="factory"/> makes as one more group provider.</summary>
     public static IServiceCollection AddGroupProvider(this IServiceCollection services, Func<IServiceProvider, IGroupProvider> factory)
         => services.AddSlot(factory, owned: true, sp => new CompositeGroupProvider(Resolve<IGroupProvider>(sp)));
 
+    /// <summary>Registers <typeparamref name="TProvider"/> as one more Digest realm-hash provider.</summary>
     public static IServiceCollection AddRealmHashProvider<TProvider>(this IServiceCollection services) where TProvider : class, IRealmHashProvider
         => services.AddRealmHashProvider(sp => ActivatorUtilities.CreateInstance<TProvider>(sp));
 
+    /// <summary>Registers the provider <paramref name="factory"/> makes as one more Digest realm-hash provider.</summary>
     public static IServiceCollection AddRealmHashProvider(this IServiceCollection services, Func<IServiceProvider, IRealmHashProvider> factory)
         => services.AddSlot(factory, owned: true, sp => new CompositeRealmHashProvider(Resolve<IRealmHashProvider>(sp)));
 

@@ -10,11 +10,13 @@ public sealed class ProviderSlot<TService> where TService : class
 {
     private readonly Func<IServiceProvider, TService> _resolve;
 
+    /// <summary>A slot whose service <paramref name="resolve"/> makes on first use.</summary>
     public ProviderSlot(Func<IServiceProvider, TService> resolve)
     {
         ArgumentNullException.ThrowIfNull(resolve);
         _resolve = resolve;
     }
 
+    /// <summary>The slot's service, made on first use from <paramref name="services"/>.</summary>
     public TService Resolve(IServiceProvider services) => _resolve(services);
 }

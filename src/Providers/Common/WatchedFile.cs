@@ -16,6 +16,7 @@ namespace AccessHooks.Providers;
 /// </summary>
 public sealed class WatchedFile<T> where T : class
 {
+    /// <summary>Parses the file's text into a snapshot; throws when the text is not valid (the previous snapshot is kept).</summary>
     public delegate ParsedFile<T> Parser(string content, ILogger logger);
 
     private readonly string _path;
@@ -34,6 +35,7 @@ public sealed class WatchedFile<T> where T : class
 
     private sealed record Unavailable(FileProblem Problem) : State;
 
+    /// <summary>Watches the file <paramref name="options"/> names for <paramref name="providerName"/>, parsing it with <paramref name="parse"/>.</summary>
     public WatchedFile(WatchedFileOptions options, string providerName, Parser parse, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -45,6 +47,7 @@ public sealed class WatchedFile<T> where T : class
         _settleTime = options.ReloadSettleTime;
     }
 
+    /// <summary>The watched file.</summary>
     public string Path => _path;
 
     private TimeSpan EmptyFileSettleTime => TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(5).Ticks, _settleTime.Ticks * 4));

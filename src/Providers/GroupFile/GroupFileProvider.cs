@@ -7,13 +7,16 @@ public sealed class GroupFileProvider : IGroupProvider
 {
     private readonly WatchedFile<GroupTable> _file;
 
+    /// <summary>A provider over the group file <paramref name="options"/> names.</summary>
     public GroupFileProvider(GroupFileOptions options, ILogger<GroupFileProvider> logger)
     {
         _file = new WatchedFile<GroupTable>(options, "group file", GroupTable.Parse, logger);
     }
 
+    /// <summary>The group file.</summary>
     public string Path => _file.Path;
 
+    /// <inheritdoc />
     public ValueTask<IReadOnlyCollection<string>> GroupsForUserAsync(HookRequest request, string user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);

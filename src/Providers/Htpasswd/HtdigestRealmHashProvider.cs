@@ -7,13 +7,16 @@ public sealed class HtdigestRealmHashProvider : IRealmHashProvider
 {
     private readonly WatchedFile<HtdigestTable> _file;
 
+    /// <summary>A provider over the htdigest file <paramref name="options"/> names.</summary>
     public HtdigestRealmHashProvider(HtdigestOptions options, ILogger<HtdigestRealmHashProvider> logger)
     {
         _file = new WatchedFile<HtdigestTable>(options, "htdigest", HtdigestTable.Parse, logger);
     }
 
+    /// <summary>The htdigest file.</summary>
     public string Path => _file.Path;
 
+    /// <inheritdoc />
     public ValueTask<string?> GetRealmHashAsync(HookRequest request, string user, string realm, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);

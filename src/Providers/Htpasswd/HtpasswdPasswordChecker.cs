@@ -11,6 +11,7 @@ public sealed class HtpasswdPasswordChecker : IPasswordChecker
 {
     private readonly WatchedFile<HtpasswdTable> _file;
 
+    /// <summary>A checker over the htpasswd file <paramref name="options"/> names.</summary>
     public HtpasswdPasswordChecker(HtpasswdOptions options, ILogger<HtpasswdPasswordChecker> logger)
     {
         _file = new WatchedFile<HtpasswdTable>(options, "htpasswd", HtpasswdTable.Parse, logger);
@@ -25,6 +26,7 @@ public sealed class HtpasswdPasswordChecker : IPasswordChecker
     /// <summary>How many snapshots were loaded so far (1 after the first load, +1 per reload).</summary>
     public int Generation => _file.Generation;
 
+    /// <inheritdoc />
     public ValueTask<AuthResult> CheckPasswordAsync(HookRequest request, string user, string password, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);

@@ -31,6 +31,7 @@ public static class HtpasswdServiceCollectionExtensions
         return services.AddHtdigest(o => o.Path = path);
     }
 
+    /// <summary>Adds an htdigest file as a Digest realm-hash provider, with its options set by <paramref name="configure"/>.</summary>
     public static IServiceCollection AddHtdigest(this IServiceCollection services, Action<HtdigestOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);

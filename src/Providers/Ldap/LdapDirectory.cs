@@ -19,6 +19,7 @@ public sealed class LdapDirectory : IDisposable
     private readonly LdapConnectionPool _bindPool;
     private readonly string? _privateCaDirectory;
 
+    /// <summary>A directory connection pool for <paramref name="options"/>.</summary>
     public LdapDirectory(LdapOptions options, ILogger<LdapDirectory> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -176,6 +177,7 @@ public sealed class LdapDirectory : IDisposable
         }
     }
 
+    /// <summary>Closes the pooled connections.</summary>
     public void Dispose()
     {
         _searchPool.Dispose();

@@ -11,6 +11,7 @@ namespace AccessHooks.Providers.Ldap;
 /// </summary>
 public sealed class LdapIncompleteResultException : DirectoryOperationException
 {
+    /// <summary>An incomplete result, explained by <paramref name="message"/>.</summary>
     public LdapIncompleteResultException(string message)
         : base(message)
     {

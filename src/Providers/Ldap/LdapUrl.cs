@@ -9,6 +9,7 @@ namespace AccessHooks.Providers.Ldap;
 /// </summary>
 public sealed record LdapUrl(bool Secure, IReadOnlyList<string> Hosts, int Port, string BaseDn, string Attribute, SearchScope Scope, string Filter)
 {
+    /// <summary>Parses an AuthLDAPURL-style URL (<c>ldap://host:port/basedn?attribute?scope?filter</c>); throws <see cref="FormatException"/> when it is not one.</summary>
     public static LdapUrl Parse(string url)
     {
         ArgumentNullException.ThrowIfNull(url);
