@@ -36,11 +36,12 @@ managed:
 	    -p:PublishReadyToRun=true -o $(HOST_OUT)
 	$(DOTNET) publish samples/Shop/Shop.csproj -c $(CONFIG) -nologo -v:q --no-build -o $(BUILD)/samples/Shop
 
-# NuGet packages (.nupkg + .snupkg) of the abstractions and the providers, into build/packages.
+# NuGet packages (.nupkg + .snupkg) of the abstractions and the providers, and the dotnet new
+# templates, into build/packages.
 PACKAGES   := $(BUILD)/packages
 PACKED     := src/Hooks.Abstractions/Hooks.Abstractions.csproj src/Providers/Common/Providers.Common.csproj \
               src/Providers/Htpasswd/Providers.Htpasswd.csproj src/Providers/GroupFile/Providers.GroupFile.csproj \
-              src/Providers/Ldap/Providers.Ldap.csproj
+              src/Providers/Ldap/Providers.Ldap.csproj templates/AccessHooks.Templates.csproj
 pack: bootstrap
 	rm -rf $(PACKAGES)
 	for p in $(PACKED); do $(DOTNET) pack $$p -c $(CONFIG) -nologo -v:q -o $(PACKAGES) || exit 1; done

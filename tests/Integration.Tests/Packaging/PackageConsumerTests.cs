@@ -12,85 +12,41 @@ namespace AccessHooks.Integration.Tests.Packaging;
 /// </summary>
 public sealed class PackageConsumerTests
 {
-    private static readonly string[] Packed =
-    [
-        "src/Hooks.Abstractions/Hooks.Abstractions.csproj",
-        "src/Providers/Common/Providers.Common.csproj",
-        "src/Providers/Htpasswd/Providers.Htpasswd.csproj",
-        "src/Providers/GroupFile/Providers.GroupFile.csproj",
-        "src/Providers/Ldap/Providers.Ldap.csproj",
-    ];
-
     [Fact]
     public void A_provider_library_and_its_tests_build_and_pass_against_the_packages()
     {
+        var feed = LocalFeed.Instance;
         var root = TestRun.NewDirectory("package-consumer");
-        var feed = Path.Combine(root, "feed");
-        // A version no earlier run used: NuGet's global cache would otherwise hand back an older
-        // package of the same version.
-        var suffix = $"test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
-        var version = $"1.0.0-{suffix}";
-        try
+        var version = feed.Version;
+        foreach (var id in LocalFeed.Libraries)
         {
-            foreach (var project in Packed)
-            {
-                ExternalTool.Run("dotnet", ["pack", Path.Combine(RepoPaths.Root, project), "-c", "Release", "--no-build", "-nologo", "-v:q",
-                        $"-p:VersionSuffix={suffix}", "-o", feed], timeout: TimeSpan.FromMinutes(3), environment: AppBuilds.Env)
-                    .EnsureSuccess($"dotnet pack {project}");
-            }
-            foreach (var id in new[] { "AccessHooks.Abstractions", "AccessHooks.Providers.Common", "AccessHooks.Providers.Htpasswd", "AccessHooks.Providers.GroupFile", "AccessHooks.Providers.Ldap" })
-            {
-                Assert.True(File.Exists(Path.Combine(feed, $"{id}.{version}.nupkg")), $"{id} not packed");
-                Assert.True(File.Exists(Path.Combine(feed, $"{id}.{version}.snupkg")), $"{id} has no symbol package");
-            }
-
-            var consumer = Path.Combine(root, "consumer");
-            WriteConsumer(consumer, feed, version);
-            var result = ExternalTool.Run("dotnet", ["test", Path.Combine(consumer, "OfficeHours.Tests"), "-c", "Release", "-nologo"],
-                timeout: TimeSpan.FromMinutes(8), environment: AppBuilds.Env);
-            Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
-            Assert.Matches(@"Passed!\s+-\s+Failed:\s+0, Passed:\s+3,", result.StandardOutput);
-
-            // The library got the abstractions and the provider as packages of this version.
-            using var assets = JsonDocument.Parse(File.ReadAllText(Path.Combine(consumer, "OfficeHours", "obj", "project.assets.json")));
-            var libraries = assets.RootElement.GetProperty("libraries");
-            foreach (var id in new[] { "AccessHooks.Abstractions", "AccessHooks.Providers.Htpasswd", "AccessHooks.Providers.Common" })
-                Assert.Equal("package", libraries.GetProperty($"{id}/{version}").GetProperty("type").GetString());
-            // IntelliSense: the XML documentation ships in the package.
-            var cached = Path.Combine(NuGetPackagesRoot(), "accesshooks.abstractions", version, "lib", "net10.0", "AccessHooks.Abstractions.xml");
-            Assert.Contains("<member name=\"T:AccessHooks.AuthResult\">", File.ReadAllText(cached));
+            Assert.True(File.Exists(Path.Combine(feed.Path, $"{id}.{version}.nupkg")), $"{id} not packed");
+            Assert.True(File.Exists(Path.Combine(feed.Path, $"{id}.{version}.snupkg")), $"{id} has no symbol package");
         }
-        finally
-        {
-            // This run's packages out of NuGet's global cache.
-            foreach (var directory in Directory.Exists(NuGetPackagesRoot()) ? Directory.GetDirectories(NuGetPackagesRoot(), "accesshooks.*") : [])
-            {
-                var mine = Path.Combine(directory, version);
-                if (Directory.Exists(mine))
-                    Directory.Delete(mine, recursive: true);
-            }
-        }
+
+        var consumer = Path.Combine(root, "consumer");
+        WriteConsumer(consumer, feed.Path, version);
+        var result = ExternalTool.Run("dotnet", ["test", Path.Combine(consumer, "OfficeHours.Tests"), "-c", "Release", "-nologo"],
+            timeout: TimeSpan.FromMinutes(8), environment: AppBuilds.Env);
+        Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
+        Assert.Matches(@"Passed!\s+-\s+Failed:\s+0, Passed:\s+3,", result.StandardOutput);
+
+        // The library got the abstractions and the provider as packages of this version.
+        using var assets = JsonDocument.Parse(File.ReadAllText(Path.Combine(consumer, "OfficeHours", "obj", "project.assets.json")));
+        var libraries = assets.RootElement.GetProperty("libraries");
+        foreach (var id in new[] { "AccessHooks.Abstractions", "AccessHooks.Providers.Htpasswd", "AccessHooks.Providers.Common" })
+            Assert.Equal("package", libraries.GetProperty($"{id}/{version}").GetProperty("type").GetString());
+        // IntelliSense: the XML documentation ships in the package.
+        var cached = Path.Combine(LocalFeed.NuGetPackagesRoot(), "accesshooks.abstractions", version, "lib", "net10.0", "AccessHooks.Abstractions.xml");
+        Assert.Contains("<member name=\"T:AccessHooks.AuthResult\">", File.ReadAllText(cached));
     }
-
-    private static string NuGetPackagesRoot() =>
-        Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
-            ? configured
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
     private static void WriteConsumer(string consumer, string feed, string version)
     {
         Directory.CreateDirectory(Path.Combine(consumer, "OfficeHours"));
         Directory.CreateDirectory(Path.Combine(consumer, "OfficeHours.Tests"));
         // Outside any repository: nothing of this project's build settings applies.
-        AppBuilds.IsolateFromRepository(consumer);
-        File.WriteAllText(Path.Combine(consumer, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="accesshooks-local" value="{feed}" />
-              </packageSources>
-            </configuration>
-            """);
+        LocalFeed.WriteConsumerSettings(consumer, feed);
 
         File.WriteAllText(Path.Combine(consumer, "OfficeHours", "OfficeHours.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
