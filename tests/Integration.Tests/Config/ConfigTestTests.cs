@@ -38,6 +38,19 @@ public sealed class ConfigTestTests
         Assert.Contains($"line {line}", r.Output);
     }
 
+    // Daemon mode is designed, not built: its directives must fail configtest by name, never be
+    // silently ignored (an admin would believe the app runs as another user).
+    [Theory]
+    [InlineData("DotNetDaemonProcess shop processes=2 threads=25")]
+    [InlineData("DotNetSocketPrefix /var/run/apache2/dotnet")]
+    public void Daemon_mode_directives_are_refused_at_configtest_by_name(string directive)
+    {
+        var (r, line) = ConfigTest(directive, directive);
+        Assert.True(r.ExitCode != 0, $"configtest passed\n{r}");
+        Assert.Contains($"Invalid command '{directive.Split(' ')[0]}'", r.Output);
+        Assert.Contains($"line {line}", r.Output);
+    }
+
     [Fact]
     public void Valid_directives_pass_configtest()
     {
