@@ -26,12 +26,16 @@ public sealed class TemplateTests
         var feed = LocalFeed.Instance;
         var root = TestRun.NewDirectory("provider-template");
         LocalFeed.WriteConsumerSettings(root, feed.Path);
-        var output = Path.Combine(root, "ContosoAuth");
-        DotnetNew(Hive.Value, ["accesshooks-provider", "-n", "ContosoAuth", "-o", output, "--accesshooksVersion", feed.Version]);
-        Assert.True(File.Exists(Path.Combine(output, "ContosoAuth", "ContosoAuth.csproj")));
-        Assert.Contains("public static IServiceCollection AddContosoAuth(", File.ReadAllText(Path.Combine(output, "ContosoAuth", "ContosoAuthServiceCollectionExtensions.cs")));
+        // A dotted name, as .NET projects are named: the namespace keeps the dots, identifiers drop them.
+        var output = Path.Combine(root, "Contoso.Auth");
+        DotnetNew(Hive.Value, ["accesshooks-provider", "-n", "Contoso.Auth", "-o", output, "--accesshooksVersion", feed.Version]);
+        Assert.True(File.Exists(Path.Combine(output, "Contoso.Auth", "Contoso.Auth.csproj")));
+        var registration = File.ReadAllText(Path.Combine(output, "Contoso.Auth", "Contoso.AuthServiceCollectionExtensions.cs"));
+        Assert.Contains("namespace Contoso.Auth;", registration);
+        Assert.Contains("public static IServiceCollection AddContosoAuth(", registration);
+        Assert.Contains("class ContosoAuthPasswordChecker(", File.ReadAllText(Path.Combine(output, "Contoso.Auth", "Contoso.AuthPasswordChecker.cs")));
 
-        var result = ExternalTool.Run("dotnet", ["test", Path.Combine(output, "ContosoAuth.Tests"), "-c", "Release", "-nologo"],
+        var result = ExternalTool.Run("dotnet", ["test", Path.Combine(output, "Contoso.Auth.Tests"), "-c", "Release", "-nologo"],
             timeout: TimeSpan.FromMinutes(8), environment: AppBuilds.Env);
         Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
         Assert.Matches(@"Passed!\s+-\s+Failed:\s+0, Passed:\s+3,", result.StandardOutput);

@@ -6,12 +6,12 @@ using Xunit;
 
 namespace MyProvider.Tests;
 
-public sealed class MyProviderPasswordCheckerTests
+public sealed class ProviderIdentPasswordCheckerTests
 {
     private static readonly HookRequest Request = new([new("REQUEST_METHOD", "GET"), new("REMOTE_ADDR", "192.0.2.10")]);
 
     private static IPasswordChecker Checker() => new ServiceCollection()
-        .AddMyProvider(options =>
+        .AddProviderIdent(options =>
         {
             options.Users["alice"] = "s3cret";
             options.Users["bob"] = "hunter2";
@@ -47,7 +47,7 @@ public sealed class MyProviderPasswordCheckerTests
              .ReturnsAsync(AuthResult.Denied);
         var chain = new ServiceCollection()
             .AddPasswordChecker(first.Object)
-            .AddMyProvider(options => { options.Users["alice"] = "s3cret"; options.Users["dave"] = "pw"; })
+            .AddProviderIdent(options => { options.Users["alice"] = "s3cret"; options.Users["dave"] = "pw"; })
             .BuildServiceProvider()
             .GetRequiredService<IPasswordChecker>();
         Assert.Equal(AuthResult.Granted, await chain.CheckPasswordAsync(Request, "alice", "s3cret"));

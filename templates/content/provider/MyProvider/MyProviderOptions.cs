@@ -1,7 +1,7 @@
 namespace MyProvider;
 
-/// <summary>Settings of <see cref="MyProviderPasswordChecker"/>.</summary>
-public sealed class MyProviderOptions
+/// <summary>Settings of <see cref="ProviderIdentPasswordChecker"/>.</summary>
+public sealed class ProviderIdentOptions
 {
     /// <summary>Users this provider knows, with their passwords (replace with your own source).</summary>
     public Dictionary<string, string> Users { get; } = new(StringComparer.Ordinal);

@@ -8,7 +8,7 @@ namespace MyProvider;
 /// Checks a password for <c>AuthBasicProvider dotnet</c>. Returns NotFound for a user it does not
 /// know (Apache then asks the next provider), Denied for a wrong password or a locked user.
 /// </summary>
-public sealed class MyProviderPasswordChecker(MyProviderOptions options) : IPasswordChecker
+public sealed class ProviderIdentPasswordChecker(ProviderIdentOptions options) : IPasswordChecker
 {
     /// <inheritdoc />
     public ValueTask<AuthResult> CheckPasswordAsync(HookRequest request, string user, string password, CancellationToken cancellationToken = default)
