@@ -12,44 +12,18 @@ namespace AccessHooks.TestSupport;
 /// </summary>
 public sealed class MemcachedServer : IDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
     private Process? _process;
 
     /// <summary>Starts /usr/bin/memcached (as nobody when run by root) and waits until it accepts connections.</summary>
     public MemcachedServer()
     {
-        Exception? last = null;
-        for (var attempt = 0; attempt < 3; attempt++)
-        {
-            Port = LoopbackPort.Free();
-            var start = new ProcessStartInfo("/usr/bin/memcached")
-            {
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            foreach (var a in new[] { "-l", "127.0.0.1", "-p", Port.ToString(), "-U", "0", "-m", "16", "-u", "nobody" })
-                start.ArgumentList.Add(a);
-            _process = Process.Start(start) ?? throw new InvalidOperationException("cannot start memcached");
-            _process.OutputDataReceived += (_, _) => { };
-            _process.ErrorDataReceived += (_, _) => { };
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-            var deadline = DateTime.UtcNow + StartTimeout;
-            while (DateTime.UtcNow < deadline && !_process.HasExited)
-            {
-                if (LoopbackPort.Accepts(Port))
-                    return;
-                Thread.Sleep(50);
-            }
-            last = new TimeoutException($"memcached did not listen on 127.0.0.1:{Port}");
-            Stop();
-        }
-        throw new InvalidOperationException("memcached did not start: " + last?.Message, last);
+        (_process, Port) = LoopbackDaemon.Start("/usr/bin/memcached",
+            port => ["-l", "127.0.0.1", "-p", port.ToString(), "-U", "0", "-m", "16", "-u", "nobody"],
+            _ => true);
     }
 
     /// <summary>The TCP port on 127.0.0.1.</summary>
-    public int Port { get; private set; }
+    public int Port { get; }
 
     /// <summary>"127.0.0.1:port", as AuthnCacheSOCache memcache:... wants it.</summary>
     public string Address => $"127.0.0.1:{Port}";
@@ -126,25 +100,7 @@ public sealed class MemcachedServer : IDisposable
     {
         var process = _process;
         _process = null;
-        if (process is null)
-            return;
-        try
-        {
-            if (!process.HasExited)
-            {
-                using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString()]) { UseShellExecute = false }))
-                    kill?.WaitForExit(5000);
-                if (!process.WaitForExit(5000))
-                {
-                    process.Kill();
-                    process.WaitForExit(5000);
-                }
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-        process.Dispose();
+        LoopbackDaemon.Stop(process);
     }
 
     /// <summary>Stops memcached.</summary>

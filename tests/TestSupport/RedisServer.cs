@@ -11,56 +11,36 @@ namespace AccessHooks.TestSupport;
 /// </summary>
 public sealed class RedisServer : IDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
     private Process? _process;
 
     /// <summary>Starts /usr/bin/redis-server and waits until it answers PING.</summary>
     public RedisServer()
     {
-        Exception? last = null;
-        for (var attempt = 0; attempt < 3; attempt++)
-        {
-            Port = LoopbackPort.Free();
-            var start = new ProcessStartInfo("/usr/bin/redis-server")
-            {
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = Path.GetTempPath(),
-            };
-            foreach (var a in new[] { "--bind", "127.0.0.1", "--port", Port.ToString(), "--save", "", "--appendonly", "no",
-                         "--daemonize", "no", "--protected-mode", "yes", "--logfile", "" })
-                start.ArgumentList.Add(a);
-            _process = Process.Start(start) ?? throw new InvalidOperationException("cannot start redis-server");
-            _process.OutputDataReceived += (_, _) => { };
-            _process.ErrorDataReceived += (_, _) => { };
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-            var deadline = DateTime.UtcNow + StartTimeout;
-            while (DateTime.UtcNow < deadline && !_process.HasExited)
-            {
-                try
-                {
-                    if (LoopbackPort.Accepts(Port) && Command("PING") is "PONG")
-                        return;
-                }
-                catch (IOException)
-                {
-                    // still starting
-                }
-                Thread.Sleep(50);
-            }
-            last = new TimeoutException($"redis-server did not answer on 127.0.0.1:{Port}");
-            Stop();
-        }
-        throw new InvalidOperationException("redis-server did not start: " + last?.Message, last);
+        (_process, Port) = LoopbackDaemon.Start("/usr/bin/redis-server",
+            port => ["--bind", "127.0.0.1", "--port", port.ToString(), "--save", "", "--appendonly", "no",
+                "--daemonize", "no", "--protected-mode", "yes", "--logfile", ""],
+            Answers);
     }
 
     /// <summary>The TCP port on 127.0.0.1.</summary>
-    public int Port { get; private set; }
+    public int Port { get; }
 
     /// <summary>"127.0.0.1:port", as AuthnCacheSOCache redis:... wants it.</summary>
     public string Address => $"127.0.0.1:{Port}";
+
+    private static bool Answers(int port)
+    {
+        try
+        {
+            return new RedisServer(port).Command("PING") is "PONG";
+        }
+        catch (IOException)
+        {
+            return false; // still starting
+        }
+    }
+
+    private RedisServer(int port) => Port = port; // a client only, for the readiness probe
 
     /// <summary>Every stored string, key to value (Latin-1, so binary values survive).</summary>
     public IReadOnlyDictionary<string, string> Entries()
@@ -163,25 +143,7 @@ public sealed class RedisServer : IDisposable
     {
         var process = _process;
         _process = null;
-        if (process is null)
-            return;
-        try
-        {
-            if (!process.HasExited)
-            {
-                using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString()]) { UseShellExecute = false }))
-                    kill?.WaitForExit(5000);
-                if (!process.WaitForExit(5000))
-                {
-                    process.Kill();
-                    process.WaitForExit(5000);
-                }
-            }
-        }
-        finally
-        {
-            process.Dispose();
-        }
+        LoopbackDaemon.Stop(process);
     }
 
     /// <inheritdoc />

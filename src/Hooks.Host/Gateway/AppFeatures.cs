@@ -42,20 +42,7 @@ internal sealed partial class AppRequest : IFeatureCollection
 
     public void Set<TFeature>(TFeature? instance) => this[typeof(TFeature)] = instance;
 
-    private object? Builtin(Type key)
-    {
-        if (key == typeof(IHttpRequestFeature) || key == typeof(IHttpResponseFeature) ||
-            key == typeof(IHttpResponseBodyFeature) || key == typeof(IHttpConnectionFeature) ||
-            key == typeof(IHttpRequestLifetimeFeature) || key == typeof(IHttpRequestIdentifierFeature) ||
-            key == typeof(IHttpBodyControlFeature) || key == typeof(IHttpRequestBodyDetectionFeature) ||
-            key == typeof(IHttpMaxRequestBodySizeFeature) || key == typeof(IHttpAuthenticationFeature) ||
-            key == typeof(IApacheRequestFeature))
-            return this;
-        if (key == typeof(ITlsConnectionFeature))
-            return _isHttps ? this : null;
-        return null;
-    }
-
+    // The features this request object implements itself; TLS only over https.
     private static readonly Type[] BuiltinTypes =
     [
         typeof(IHttpRequestFeature), typeof(IHttpResponseFeature), typeof(IHttpResponseBodyFeature),
@@ -63,6 +50,9 @@ internal sealed partial class AppRequest : IFeatureCollection
         typeof(IHttpBodyControlFeature), typeof(IHttpRequestBodyDetectionFeature), typeof(IHttpMaxRequestBodySizeFeature),
         typeof(IHttpAuthenticationFeature), typeof(IApacheRequestFeature), typeof(ITlsConnectionFeature),
     ];
+
+    private object? Builtin(Type key) =>
+        Array.IndexOf(BuiltinTypes, key) < 0 || (key == typeof(ITlsConnectionFeature) && !_isHttps) ? null : this;
 
     public IEnumerator<KeyValuePair<Type, object>> GetEnumerator()
     {
