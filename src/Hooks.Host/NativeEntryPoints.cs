@@ -6,6 +6,7 @@ using AccessHooks.Host.Hooks;
 using AccessHooks.Host.Interop;
 using AccessHooks.Host.Logging;
 using AccessHooks.Host.Scripts;
+using AccessHooks.Host.Status;
 
 namespace AccessHooks.Host;
 
@@ -44,6 +45,7 @@ public static unsafe class NativeEntryPoints
             exports->Shutdown = &Shutdown;
             exports->HandleRequest = &HandleRequest;
             exports->PreloadApp = &PreloadApp;
+            exports->StatusDetail = &StatusDetail;
             return 0;
         }
         catch (Exception e)
@@ -139,6 +141,19 @@ public static unsafe class NativeEntryPoints
         try
         {
             return HandlerPhase.Preload(call, result);
+        }
+        catch (Exception e)
+        {
+            return Internal(e, result);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static int StatusDetail(int form, HookResult* result)
+    {
+        try
+        {
+            return StatusPhase.Describe(form, result);
         }
         catch (Exception e)
         {

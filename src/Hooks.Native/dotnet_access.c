@@ -9,19 +9,16 @@
 #include "mod_dotnet.h"
 #include "dotnet_call.h"
 #include "dotnet_log.h"
+#include "dotnet_status.h"
 
 APLOG_USE_MODULE(dotnet);
 
-int dotnet_access_check(request_rec *r)
+static int access_check(request_rec *r, const dotnet_script *script)
 {
-    const dotnet_script *script = dotnet_dir_config(r)->access;
     const char *host;
     dotnet_call c;
     int32_t rc;
 
-    if (script == NULL) {
-        return DECLINED;
-    }
     /* The client's name if HostnameLookups found one, else its address. */
     host = ap_get_useragent_host(r, REMOTE_HOST, NULL);
     if (host == NULL) {
@@ -51,4 +48,23 @@ int dotnet_access_check(request_rec *r)
                     (int)c.result.outcome);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+}
+
+int dotnet_access_check(request_rec *r)
+{
+    const dotnet_script *script = dotnet_dir_config(r)->access;
+    apr_time_t started;
+    int status;
+
+    if (script == NULL) {
+        return DECLINED;
+    }
+    started = apr_time_now();
+    status = access_check(r, script);
+    dotnet_status_record(DOTNET_PHASE_ACCESS,
+                         status == OK ? DOTNET_OUTCOME_GRANTED
+                         : status == DECLINED ? DOTNET_OUTCOME_DECLINED
+                         : status == HTTP_FORBIDDEN ? DOTNET_OUTCOME_DENIED : DOTNET_OUTCOME_ERROR,
+                         started);
+    return status;
 }

@@ -28,6 +28,7 @@
 #include "mod_dotnet.h"
 #include "dotnet_call.h"
 #include "dotnet_log.h"
+#include "dotnet_status.h"
 
 APLOG_USE_MODULE(dotnet);
 
@@ -231,9 +232,32 @@ static authn_status dotnet_get_realm_hash(request_rec *r, const char *user, cons
     return AUTH_USER_FOUND;
 }
 
+/* The status page's view of an authn call: "not found" lets the next provider decide. */
+static authn_status counted(authn_status status, apr_time_t started)
+{
+    dotnet_status_record(DOTNET_PHASE_AUTHN,
+                         status == AUTH_GRANTED || status == AUTH_USER_FOUND ? DOTNET_OUTCOME_GRANTED
+                         : status == AUTH_DENIED ? DOTNET_OUTCOME_DENIED
+                         : status == AUTH_USER_NOT_FOUND ? DOTNET_OUTCOME_DECLINED : DOTNET_OUTCOME_ERROR,
+                         started);
+    return status;
+}
+
+static authn_status counted_check_password(request_rec *r, const char *user, const char *password)
+{
+    apr_time_t started = apr_time_now();
+    return counted(dotnet_check_password(r, user, password), started);
+}
+
+static authn_status counted_get_realm_hash(request_rec *r, const char *user, const char *realm, char **rethash)
+{
+    apr_time_t started = apr_time_now();
+    return counted(dotnet_get_realm_hash(r, user, realm, rethash), started);
+}
+
 static const authn_provider dotnet_authn_provider = {
-    &dotnet_check_password,
-    &dotnet_get_realm_hash,
+    &counted_check_password,
+    &counted_get_realm_hash,
 };
 
 void dotnet_authn_register(apr_pool_t *p)

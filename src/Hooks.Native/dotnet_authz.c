@@ -15,6 +15,7 @@
 #include "mod_dotnet.h"
 #include "dotnet_call.h"
 #include "dotnet_log.h"
+#include "dotnet_status.h"
 
 APLOG_USE_MODULE(dotnet);
 
@@ -101,8 +102,22 @@ static authz_status dotnet_group_check(request_rec *r, const char *require_line,
     return AUTHZ_DENIED;
 }
 
+static authz_status counted_group_check(request_rec *r, const char *require_line,
+                                        const void *parsed_require_line)
+{
+    apr_time_t started = apr_time_now();
+    authz_status status = dotnet_group_check(r, require_line, parsed_require_line);
+
+    dotnet_status_record(DOTNET_PHASE_AUTHZ,
+                         status == AUTHZ_GRANTED ? DOTNET_OUTCOME_GRANTED
+                         : status == AUTHZ_DENIED ? DOTNET_OUTCOME_DENIED
+                         : status == AUTHZ_GENERAL_ERROR ? DOTNET_OUTCOME_ERROR : DOTNET_OUTCOME_DECLINED,
+                         started);
+    return status;
+}
+
 static const authz_provider dotnet_authz_provider = {
-    &dotnet_group_check,
+    &counted_group_check,
     &dotnet_group_parse,
 };
 

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define AH_ABI_VERSION 4
+#define AH_ABI_VERSION 5
 
 /* The managed entry point the module looks up with hostfxr (hdt_get_function_pointer). */
 #define AH_HOST_ASSEMBLY   "AccessHooks.Host.dll"
@@ -159,7 +159,15 @@ typedef struct ah_host_exports {
        lines). outcome: 0, or AH_PRELOAD_NOT_AN_APP for a .cs that declares no app entry point
        (the module then preloads it as a hook script). A start failure is AH_CALL_ERROR, logged. */
     int32_t (*preload_app)(const ah_app_call *call, ah_hook_result *result);
+    /* Status page: this process's application groups, scripts, apps, provider reports and
+       runtime figures in one of the AH_STATUS_* forms, as result->text (malloc'd, UTF-8): an
+       HTML fragment, a JSON value, or "Key: value" lines. From any thread; outcome unused. */
+    int32_t (*status_detail)(int32_t form, ah_hook_result *result);
 } ah_host_exports;
+
+#define AH_STATUS_HTML 0
+#define AH_STATUS_JSON 1
+#define AH_STATUS_AUTO 2
 
 #define AH_PRELOAD_NOT_AN_APP 1
 

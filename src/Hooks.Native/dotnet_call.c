@@ -9,6 +9,7 @@
 #include "dotnet_call.h"
 #include "dotnet_runtime.h"
 #include "dotnet_log.h"
+#include "dotnet_status.h"
 
 APLOG_USE_MODULE(dotnet);
 
@@ -66,6 +67,7 @@ const char *dotnet_call_finish(dotnet_call *c, int32_t rc)
                         c->call.script_path);
         }
         else {
+            dotnet_status_failed_call(c->result.error_code);
             /* The host has logged the details under this code already. */
             DOTNET_RLOG(APLOG_DEBUG, 0, c->r, c->result.error_code, "%s failed (%s)",
                         c->call.script_path, dotnet_error_text(c->result.error_code));

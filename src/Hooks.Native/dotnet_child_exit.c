@@ -21,6 +21,7 @@
 #include "mod_dotnet.h"
 #include "dotnet_runtime.h"
 #include "dotnet_child_exit.h"
+#include "dotnet_status.h"
 
 static int is_prefork;
 static volatile sig_atomic_t death_signal;
@@ -97,4 +98,6 @@ void dotnet_child_init(apr_pool_t *pchild, server_rec *s)
     /* Registered from a REALLY_FIRST child_init: cleanups run in reverse order, so this one
        runs after those of every other module. */
     apr_pool_cleanup_register(pchild, NULL, child_exit_cleanup, apr_pool_cleanup_null);
+    /* After it, so this child's figures are folded before the runtime's exit above. */
+    dotnet_status_child_init(pchild);
 }

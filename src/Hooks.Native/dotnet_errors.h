@@ -56,6 +56,7 @@
     X(240, APP_PRELOAD_SKIPPED,   "an application or script to preload is not there") \
     X(241, APP_UNLOAD_INCOMPLETE, "a reloaded application's load context did not unload") \
     X(242, CHILD_REPLACEMENT,     "a child asked to be replaced; the parent restarts gracefully") \
+    X(243, STATUS_MEMORY,         "the dotnet-status counters have no shared memory or no slot") \
     X(300, CONFIG_BAD_ARGUMENT,   "bad directive argument") \
     X(301, CONFIG_NOT_ALLOWED,    "directive not allowed in this context") \
     X(302, CONFIG_NO_SCRIPT,      "a dotnet provider is used but no script is configured")

@@ -19,6 +19,7 @@
 #include "dotnet_gateway.h"
 #include "dotnet_runtime.h"
 #include "dotnet_log.h"
+#include "dotnet_status.h"
 
 APLOG_USE_MODULE(dotnet);
 
@@ -96,7 +97,28 @@ static const char *script_name(request_rec *r)
     return uri;
 }
 
+/* *cut: the response had started when the app failed, and the connection was cut. */
+static int serve(request_rec *r, int *cut);
+
 int dotnet_handler(request_rec *r)
+{
+    apr_time_t started;
+    int status, cut = 0;
+
+    if (r->handler == NULL || strcmp(r->handler, DOTNET_HANDLER_NAME) != 0) {
+        return DECLINED;
+    }
+    started = apr_time_now();
+    status = serve(r, &cut);
+    dotnet_status_record(DOTNET_PHASE_HANDLER,
+                         cut ? DOTNET_OUTCOME_ERROR
+                         : status == OK ? DOTNET_OUTCOME_GRANTED
+                         : status >= 400 && status < 500 ? DOTNET_OUTCOME_DENIED : DOTNET_OUTCOME_ERROR,
+                         started);
+    return status;
+}
+
+static int serve(request_rec *r, int *cut)
 {
     const dotnet_dir_cfg *d = dotnet_dir_config(r);
     const dotnet_alias_match *m;
@@ -110,9 +132,6 @@ int dotnet_handler(request_rec *r)
     int pass, status;
     int32_t rc;
 
-    if (r->handler == NULL || strcmp(r->handler, DOTNET_HANDLER_NAME) != 0) {
-        return DECLINED;
-    }
     m = dotnet_alias_matched(r);
     alias = m ? m->alias : NULL;
     if ((status = check_app_file(r, alias != NULL)) != 0) {
@@ -158,6 +177,9 @@ int dotnet_handler(request_rec *r)
 
     if (rc != AH_CALL_OK || result.outcome != 0) {
         status = result.outcome >= 400 && result.outcome <= 599 ? result.outcome : HTTP_INTERNAL_SERVER_ERROR;
+        if (status >= 500) {
+            dotnet_status_failed_call(result.error_code);
+        }
         if (!dotnet_app_io_started(call.io)) {
             /* Nothing was sent: Apache's error page (ErrorDocument applies). */
             return status;
@@ -166,6 +188,7 @@ int dotnet_handler(request_rec *r)
            (no final chunk) rather than a response that looks whole; the host logged why. */
         r->connection->keepalive = AP_CONN_CLOSE;
         r->connection->aborted = 1;
+        *cut = 1;
         return OK;
     }
     dotnet_app_io_finish(call.io);

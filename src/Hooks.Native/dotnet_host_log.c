@@ -7,6 +7,7 @@
 #include "mod_dotnet.h"
 #include "dotnet_log.h"
 #include "dotnet_host_callbacks.h"
+#include "dotnet_status.h"
 
 APLOG_USE_MODULE(dotnet);
 
@@ -14,6 +15,9 @@ void dotnet_log_from_host(void *ctx, int32_t level, int32_t code, const char *me
 {
     int lvl = level < APLOG_EMERG ? APLOG_EMERG : level > APLOG_TRACE8 ? APLOG_TRACE8 : (int)level;
 
+    /* Loads and reloads are counted from the codes the host logs them with (whatever LogLevel
+       lets through), so the status page needs no second channel for them. */
+    dotnet_status_logged_code(code);
     if (message == NULL) {
         message = "";
     }

@@ -34,6 +34,7 @@
 #include "dotnet_host_callbacks.h"
 #include "dotnet_runtime.h"
 #include "dotnet_child_exit.h"
+#include "dotnet_status.h"
 #include "dotnet_log.h"
 
 APLOG_USE_MODULE(dotnet);
@@ -326,6 +327,7 @@ const ah_host_exports *dotnet_runtime_start(server_rec *s)
             pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
 
             if (rc == 0) {
+                dotnet_status_runtime_started();
                 DOTNET_SLOG(APLOG_DEBUG, 0, s, DOTNET_RUNTIME_STARTED,
                             "the .NET runtime started in process %ld", (long)getpid());
             }
@@ -349,6 +351,11 @@ const ah_host_exports *dotnet_runtime_get(request_rec *r)
                     "the .NET runtime is not available in this process (see the first error)");
     }
     return host;
+}
+
+const ah_host_exports *dotnet_runtime_if_started(void)
+{
+    return dotnet_runtime_started() ? &exports : NULL;
 }
 
 void dotnet_runtime_shutdown(void)

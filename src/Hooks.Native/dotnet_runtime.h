@@ -15,6 +15,9 @@ const ah_host_exports *dotnet_runtime_get(request_rec *r);
 /* The same outside a request (child_init preloading apps); logs only a failure to start. */
 const ah_host_exports *dotnet_runtime_start(server_rec *s);
 
+/* The host's exports when the runtime already runs in this process, else NULL; never starts it. */
+const ah_host_exports *dotnet_runtime_if_started(void);
+
 /* Whether the runtime was started in this process (and so must be handled at exit). */
 int dotnet_runtime_started(void);
 

@@ -12,6 +12,7 @@
 #include "mod_dotnet.h"
 #include "dotnet_config.h"
 #include "dotnet_gateway.h"
+#include "dotnet_status.h"
 
 static void dotnet_optional_fn_retrieve(void)
 {
@@ -25,6 +26,7 @@ static int dotnet_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     dotnet_authn_post_config(ptemp);
+    dotnet_status_post_config(s);
     return dotnet_child_recycle_post_config(s);
 }
 
@@ -49,6 +51,7 @@ static void dotnet_register_hooks(apr_pool_t *p)
         ap_hook_translate_name(dotnet_alias_translate, NULL, after_us, APR_HOOK_MIDDLE);
     }
     ap_hook_handler(dotnet_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(dotnet_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 AP_DECLARE_MODULE(dotnet) = {

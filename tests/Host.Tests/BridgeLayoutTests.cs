@@ -101,5 +101,8 @@ public sealed partial class BridgeLayoutTests
         Assert.Equal((int)AuthOutcome.NotFound, constants["AH_AUTH_NOT_FOUND"]);
         Assert.Equal((int)ApacheLevel.Error, constants["AH_LOG_ERR"]);
         Assert.Equal((int)ApacheLevel.Trace1, constants["AH_LOG_TRACE1"]);
+        Assert.Equal(Status.StatusForms.Html, constants["AH_STATUS_HTML"]);
+        Assert.Equal(Status.StatusForms.Json, constants["AH_STATUS_JSON"]);
+        Assert.Equal(Status.StatusForms.Auto, constants["AH_STATUS_AUTO"]);
     }
 }

@@ -53,6 +53,11 @@ internal sealed class AppGeneration
 
     public bool TryAddRef() => _refs.TryAddRef();
 
+    /// <summary>References held now: the group's while current, plus one per request in flight.</summary>
+    public int References => _refs.Count;
+
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
     public void Release()
     {
         if (_refs.Release())

@@ -21,6 +21,19 @@ internal sealed class AppSlots(string groupName, Func<GroupReferences> reference
         public int Generations;
     }
 
+    /// <summary>Each app's key and current generation, for the status page.</summary>
+    public IEnumerable<(string AppKey, AppGeneration Generation)> Current
+    {
+        get
+        {
+            foreach (var (key, slot) in _apps)
+            {
+                if (Volatile.Read(ref slot.Current) is { } current)
+                    yield return (key[..key.IndexOf('\n')], current);
+            }
+        }
+    }
+
     public bool TryAcquire(string path, string appKey, bool checkReload, out AppGeneration generation)
     {
         // One app per virtual host and alias (the app key), even for one file in one group: each

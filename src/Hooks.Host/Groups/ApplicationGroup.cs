@@ -57,6 +57,22 @@ internal sealed class ApplicationGroup(string name)
         }
     }
 
+    /// <summary>Each script's current generation, for the status page (take a reference before use).</summary>
+    public IEnumerable<ScriptGeneration> CurrentGenerations
+    {
+        get
+        {
+            foreach (var script in _scripts.Values)
+            {
+                if (Volatile.Read(ref script.Current) is { } current)
+                    yield return current;
+            }
+        }
+    }
+
+    /// <summary>Whether the gateway has started apps in this group.</summary>
+    public AppSlots? StartedApps => Volatile.Read(ref _apps);
+
     /// <summary>The current generation of <paramref name="path"/>, loaded if needed and referenced for the caller.</summary>
     /// <param name="log">Where load and reload notices go (the call's log).</param>
     public bool TryAcquire(string path, bool checkReload, CallLog log, out Lease lease)

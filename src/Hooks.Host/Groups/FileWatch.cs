@@ -52,6 +52,9 @@ internal struct RefCount
         return false;
     }
 
+    /// <summary>References held now (0 once ended); for the status page.</summary>
+    public readonly int Count => Volatile.Read(ref System.Runtime.CompilerServices.Unsafe.AsRef(in _refs));
+
     /// <summary>True for the release that ended it.</summary>
     public bool Release() => Interlocked.Decrement(ref _refs) == 0;
 }

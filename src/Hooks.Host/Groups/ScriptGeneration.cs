@@ -33,12 +33,20 @@ internal sealed class ScriptGeneration
     public string GroupName { get; }
     public int Number { get; }
     public ScriptUnit Unit { get; }
+    public DateTimeOffset LoadedAt { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>What the script's services report for the status page; the caller holds a reference.</summary>
+    public IEnumerable<IStatusSource> StatusSources() =>
+        _services?.GetService(typeof(IEnumerable<IStatusSource>)) as IEnumerable<IStatusSource> ?? [];
 
     /// <summary>Completes once the generation is disposed and its context asked to unload.</summary>
     public Task Retired => _retired.Task;
 
     /// <summary>False when the generation is already retiring (the caller re-reads the script's current one).</summary>
     public bool TryAddRef() => _refs.TryAddRef();
+
+    /// <summary>References held now: the group's while current, plus one per call in flight.</summary>
+    public int References => _refs.Count;
 
     public void Release()
     {

@@ -9,7 +9,7 @@ namespace AccessHooks.Host.Interop;
 internal static class Bridge
 {
     /// <summary>AH_ABI_VERSION.</summary>
-    public const int AbiVersion = 4;
+    public const int AbiVersion = 5;
 
     public const int CallOk = 0;     // AH_CALL_OK
     public const int CallError = 1;  // AH_CALL_ERROR
@@ -127,4 +127,5 @@ internal unsafe struct HostExports
     public delegate* unmanaged<void> Shutdown;
     public delegate* unmanaged<AppCall*, HookResult*, int> HandleRequest;
     public delegate* unmanaged<AppCall*, HookResult*, int> PreloadApp;
+    public delegate* unmanaged<int, HookResult*, int> StatusDetail;
 }

@@ -53,6 +53,7 @@ internal enum ErrorCode
     AppPreloadSkipped = 240,
     AppUnloadIncomplete = 241,
     ChildReplacement = 242,
+    StatusMemory = 243,
     ConfigBadArgument = 300,
     ConfigNotAllowed = 301,
     ConfigNoScript = 302,

@@ -9,7 +9,7 @@ namespace AccessHooks.Providers.Ldap;
 /// the group provider of an application group use the same pool. A directory that is down, slow or
 /// misconfigured makes these methods throw (the host answers 500); they never grant on failure.
 /// </summary>
-public sealed class LdapDirectory : IDisposable
+public sealed class LdapDirectory : IDisposable, IStatusSource
 {
     private readonly LdapOptions _options;
     private readonly LdapUrl _url;
@@ -63,6 +63,26 @@ public sealed class LdapDirectory : IDisposable
 
     /// <summary>Pool counters: connections opened, binds, searches, timeouts.</summary>
     public LdapStatistics Statistics => _counters.Snapshot();
+
+    /// <inheritdoc/>
+    public string StatusTitle => $"LDAP {(_url.Secure ? "ldaps" : "ldap")}://{string.Join(",", _url.Hosts)}:{_url.Port}/{_url.BaseDn}";
+
+    /// <inheritdoc/>
+    public IEnumerable<KeyValuePair<string, string>> GetStatus()
+    {
+        var s = Statistics;
+        return
+        [
+            new("PoolSize", _options.PoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("IdleSearchConnections", _searchPool.IdleCount.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("IdleBindConnections", _bindPool.IdleCount.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("ConnectionsOpened", s.ConnectionsOpened.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("ServiceBinds", s.ServiceBinds.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("UserBinds", s.UserBinds.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("Searches", s.Searches.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("Timeouts", s.Timeouts.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ];
+    }
 
     /// <summary>
     /// Search-then-bind: finds the one entry whose URL attribute equals <paramref name="user"/> and

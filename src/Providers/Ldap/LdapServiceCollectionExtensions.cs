@@ -21,6 +21,8 @@ public static class LdapServiceCollectionExtensions
             sp.GetRequiredService<IOptionsMonitor<LdapOptions>>().Get(name),
             sp.GetProviderLogger<LdapDirectory>()));
         services.AddPasswordChecker(sp => new LdapPasswordChecker(sp.GetRequiredKeyedService<LdapDirectory>(key)));
+        // Its pool on the status page (SetHandler dotnet-status).
+        services.AddSingleton<AccessHooks.IStatusSource>(sp => sp.GetRequiredKeyedService<LdapDirectory>(key));
         // Whether groups are provided is an option, but registration happens now: decide from a
         // throwaway copy of the options, as configured so far.
         var probe = new LdapOptions();

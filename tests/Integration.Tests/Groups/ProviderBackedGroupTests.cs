@@ -122,6 +122,10 @@ public sealed class LdapFixture : ApacheFixture
                 DotNetAuthGroupScript "{script}" application-group=ldap
                 Require dotnet-group ldapstaff
             </Location>
+            <Location "/dotnet-status">
+                SetHandler dotnet-status
+                Require ip 127.0.0.1
+            </Location>
             """;
     }
 
@@ -150,6 +154,36 @@ public sealed class LdapProviderTests(LdapFixture fixture) : IClassFixture<LdapF
         Assert.Equal(401, star.Status);
         Assert.Equal(401, (await http.GetAsync("/ldap/", "lara)(uid=*", "lara-pw")).Status);
         Assert.Equal(401, (await http.GetAsync("/ldap/", "lara", "")).Status); // no unauthenticated bind
+    }
+}
+
+public sealed class LdapStatusTests(LdapFixture fixture) : IClassFixture<LdapFixture>
+{
+    /// <summary>Issue 11: the status page shows the LDAP pool of the child that answered (its
+    /// IStatusSource), and never the bind password.</summary>
+    [Theory]
+    [MemberData(nameof(Mpm.Both), MemberType = typeof(Mpm))]
+    public async Task The_status_page_shows_the_pool_of_the_answering_child(string mpm)
+    {
+        var s = await fixture.ServerAsync(mpm);
+        // One keep-alive connection: the status request is answered by the child that checked lara.
+        using var http = new Http(s.BaseUrl);
+        Assert.Equal(200, (await http.GetAsync("/ldap/", "lara", "lara-pw")).Status);
+        var page = await http.GetAsync("/dotnet-status?json");
+        Assert.Equal(200, page.Status);
+        Assert.DoesNotContain(SlapdServer.AdminPassword, page.Body);
+        using var doc = System.Text.Json.JsonDocument.Parse(page.Body);
+        var group = doc.RootElement.GetProperty("this_child").GetProperty("detail").GetProperty("application_groups")
+            .EnumerateArray().Single(g => g.GetProperty("name").GetString() == "ldap");
+        var source = group.GetProperty("scripts").EnumerateArray().Single().GetProperty("sources").EnumerateArray().Single();
+        Assert.StartsWith($"LDAP {fixture.Slapd.LdapUri}/ou=people", source.GetProperty("title").GetString());
+        var values = source.GetProperty("values");
+        Assert.True(int.Parse(values.GetProperty("UserBinds").GetString()!) >= 1, source.ToString());
+        Assert.True(int.Parse(values.GetProperty("Searches").GetString()!) >= 1, source.ToString());
+        Assert.True(int.Parse(values.GetProperty("IdleSearchConnections").GetString()!) >= 1, source.ToString());
+        var html = await http.GetAsync("/dotnet-status");
+        Assert.Contains("IdleBindConnections", html.Body);
+        Assert.DoesNotContain(SlapdServer.AdminPassword, html.Body);
     }
 }
 
