@@ -7,6 +7,7 @@
  * adds, since its threads count concurrently), any child reads them.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "http_main.h"
 #include "ap_mpm.h"
 #include "apr_shm.h"
+#include "apr_strings.h"
 #include "mod_dotnet.h"
 #include "dotnet_status.h"
 #include "dotnet_log.h"
@@ -91,10 +93,32 @@ static void fold(status_slot *slot)
     memset(&slot->counters, 0, sizeof(slot->counters));
 }
 
+/* Whether pid has exited: no such process, or a zombie the parent has not reaped yet (a child
+   killed a moment ago; kill(pid, 0) still succeeds on those). */
 static int process_gone(apr_uint32_t pid)
 {
+    char path[32], stat[128];
+    const char *state;
+    ssize_t n;
+    int fd;
+
     /* Children all run as User, so a live one is always signalable by another. */
-    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+    if (kill((pid_t)pid, 0) != 0) {
+        return errno == ESRCH;
+    }
+    apr_snprintf(path, sizeof(path), "/proc/%u/stat", (unsigned)pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        return 0;
+    }
+    n = read(fd, stat, sizeof(stat) - 1);
+    close(fd);
+    if (n <= 0) {
+        return 0;
+    }
+    stat[n] = '\0';
+    /* "pid (comm) S ...": the state follows the last ')' (comm may hold parentheses). */
+    state = strrchr(stat, ')');
+    return state != NULL && state[1] == ' ' && (state[2] == 'Z' || state[2] == 'X');
 }
 
 int dotnet_status_post_config(server_rec *s)

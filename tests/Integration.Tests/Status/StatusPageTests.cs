@@ -207,4 +207,35 @@ public sealed class StatusPageTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(run.Count(200),
             Figure(root.GetProperty("total"), "authn", "granted") - Figure(before.RootElement.GetProperty("total"), "authn", "granted"));
     }
+
+    [Theory]
+    [MemberData(nameof(Mpm.Both), MemberType = typeof(Mpm))]
+    public async Task A_child_killed_with_SIGKILL_keeps_its_figures_in_the_sums(string mpm)
+    {
+        await using var s = await StartAsync(mpm);
+        // One keep-alive connection: the requests and the status read reach one child.
+        using var http = new Http(s.BaseUrl);
+        for (var i = 0; i < 5; i++)
+            Assert.Equal(200, (await http.GetAsync("/protected/index.html", "alice", "secret")).Status);
+        int victim;
+        long granted;
+        using (var doc = await JsonAsync(http))
+        {
+            victim = doc.RootElement.GetProperty("this_child").GetProperty("pid").GetInt32();
+            granted = Figure(doc.RootElement.GetProperty("total"), "authn", "granted");
+            var own = doc.RootElement.GetProperty("per_child").EnumerateArray().Single(c => c.GetProperty("pid").GetInt32() == victim);
+            Assert.True(Figure(own.GetProperty("counters"), "authn", "granted") >= 5);
+        }
+        // No cleanup runs: the slot still names the dead pid, and the page must count it as exited.
+        System.Diagnostics.Process.GetProcessById(victim).Kill();
+        Assert.True(await TestRun.WaitUntilAsync(() => !Directory.Exists($"/proc/{victim}") || !s.ChildPids().Contains(victim), TimeSpan.FromSeconds(10)));
+
+        using var fresh = new Http(s.BaseUrl, keepAlive: false);
+        using var after = await JsonAsync(fresh);
+        var root = after.RootElement;
+        AssertSumsAgree(root);
+        Assert.DoesNotContain(victim, root.GetProperty("per_child").EnumerateArray().Select(c => c.GetProperty("pid").GetInt32()));
+        Assert.True(root.GetProperty("exited_children").GetInt64() >= 1);
+        Assert.Equal(granted, Figure(root.GetProperty("total"), "authn", "granted"));
+    }
 }
