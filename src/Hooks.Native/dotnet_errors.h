@@ -16,6 +16,7 @@
     X(103, HOST_INIT_FAILED,      "the managed host failed to initialise") \
     X(104, RUNTIME_STARTED,       "the .NET runtime started in this child") \
     X(105, RUNTIME_UNAVAILABLE,   "the .NET runtime is not available in this child") \
+    X(106, FRAMEWORK_MISSING,     "a shared framework the host needs is not installed") \
     X(117, DAEMON_SOCKET_ACCESS,  "cannot reach the daemon socket directory") \
     X(144, DAEMON_HEADER_TOO_LONG, "daemon response header line too long") \
     X(145, DAEMON_HEADER_TIMEOUT, "timeout reading daemon response headers") \

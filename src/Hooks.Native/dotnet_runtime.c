@@ -136,7 +136,7 @@ static void HOSTFXR_CALLTYPE hostfxr_error_writer(const char_t *message)
 }
 
 /* <directory of mod_dotnet.so>/mod_dotnet/AccessHooks.Host.dll */
-static const char *host_assembly_path(apr_pool_t *p)
+const char *dotnet_host_assembly_path(apr_pool_t *p)
 {
     Dl_info info;
     const char *slash;
@@ -153,7 +153,7 @@ static const char *host_assembly_path(apr_pool_t *p)
 }
 
 /* .../host/fxr/<version>/libhostfxr.so -> ... : the dotnet root hostfxr belongs to. */
-static const char *root_of_hostfxr(apr_pool_t *p, const char *fxr)
+const char *dotnet_runtime_root_of_hostfxr(apr_pool_t *p, const char *fxr)
 {
     char *root = apr_pstrdup(p, fxr);
     int up;
@@ -172,7 +172,7 @@ static const char *root_of_hostfxr(apr_pool_t *p, const char *fxr)
 static int start_runtime(apr_pool_t *p, server_rec *s)
 {
     const dotnet_server_cfg *cfg = dotnet_main_server_config();
-    const char *host_dll = host_assembly_path(p);
+    const char *host_dll = dotnet_host_assembly_path(p);
     char fxr_path[PATH_MAX];
     size_t fxr_size = sizeof(fxr_path);
     struct get_hostfxr_parameters nethost_params;
@@ -229,7 +229,7 @@ static int start_runtime(apr_pool_t *p, server_rec *s)
 
     memset(&init_params, 0, sizeof(init_params));
     init_params.size = sizeof(init_params);
-    init_params.dotnet_root = cfg->runtime_root ? cfg->runtime_root : root_of_hostfxr(p, fxr_path);
+    init_params.dotnet_root = cfg->runtime_root ? cfg->runtime_root : dotnet_runtime_root_of_hostfxr(p, fxr_path);
     argv[0] = host_dll;
 
     /* The error writer is per thread: this thread's start only. */

@@ -15,6 +15,18 @@ const ah_host_exports *dotnet_runtime_get(request_rec *r);
 /* The same outside a request (child_init preloading apps); logs only a failure to start. */
 const ah_host_exports *dotnet_runtime_start(server_rec *s);
 
+/* <directory of mod_dotnet.so>/mod_dotnet/AccessHooks.Host.dll; NULL if the module's path is unknown. */
+const char *dotnet_host_assembly_path(apr_pool_t *p);
+
+/* .../host/fxr/<version>/libhostfxr.so -> the .NET root it belongs to (NULL if not that shape). */
+const char *dotnet_runtime_root_of_hostfxr(apr_pool_t *p, const char *fxr);
+
+/* dotnet_preflight.c: in the parent, loads nothing: whether the host, the runtime and the shared
+   frameworks the host needs are installed; each missing part is logged with its code
+   (DOTNET0102, 0100, 0106). Returns OK or the first code. Never fatal. */
+int dotnet_preflight(apr_pool_t *p, server_rec *s);
+void dotnet_preflight_test_config(apr_pool_t *pconf, server_rec *s);
+
 /* The host's exports when the runtime already runs in this process, else NULL; never starts it. */
 const ah_host_exports *dotnet_runtime_if_started(void);
 

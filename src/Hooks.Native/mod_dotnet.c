@@ -8,11 +8,13 @@
 #include "httpd.h"
 #include "http_config.h"
 #include "http_request.h"
+#include "http_core.h"
 #include "mpm_common.h"
 #include "mod_dotnet.h"
 #include "dotnet_config.h"
 #include "dotnet_gateway.h"
 #include "dotnet_status.h"
+#include "dotnet_runtime.h"
 
 static void dotnet_optional_fn_retrieve(void)
 {
@@ -27,6 +29,10 @@ static int dotnet_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
     }
     dotnet_authn_post_config(ptemp);
     dotnet_status_post_config(s);
+    /* Once per start or restart (not in the first of Apache's two start-up passes). */
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
+        dotnet_preflight(ptemp, s);
+    }
     return dotnet_child_recycle_post_config(s);
 }
 
@@ -36,6 +42,7 @@ static void dotnet_register_hooks(apr_pool_t *p)
     dotnet_authz_register(p);
 
     ap_hook_post_config(dotnet_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_test_config(dotnet_preflight_test_config, NULL, NULL, APR_HOOK_MIDDLE);
     /* First, so the exit cleanup it registers on the child pool runs after all others. */
     ap_hook_child_init(dotnet_child_init, NULL, NULL, APR_HOOK_REALLY_FIRST);
     /* Last, so an app started here finds every other module's child state ready. */

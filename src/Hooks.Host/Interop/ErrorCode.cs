@@ -13,6 +13,7 @@ internal enum ErrorCode
     HostInitFailed = 103,
     RuntimeStarted = 104,
     RuntimeUnavailable = 105,
+    FrameworkMissing = 106,
     DaemonSocketAccess = 117,
     DaemonHeaderTooLong = 144,
     DaemonHeaderTimeout = 145,

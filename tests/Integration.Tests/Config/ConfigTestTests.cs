@@ -71,6 +71,79 @@ public sealed class ConfigTestTests
             """, "DotNetHookTimeout 15");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("Syntax OK", r.Output);
+        // The runtime, its frameworks and the host are all there: configtest says nothing of them.
+        Assert.DoesNotContain("DOTNET0100", r.Output);
+        Assert.DoesNotContain("DOTNET0106", r.Output);
+        Assert.DoesNotContain("DOTNET0102", r.Output);
+    }
+}
+
+/// <summary>
+/// Issue 11: Debian has no .NET package, so the packaged module can be enabled where no runtime
+/// is. configtest says so with a code (the parent loads nothing to find out), Apache still
+/// starts, and the dotnet locations fail closed with 500.
+/// </summary>
+public sealed class MissingRuntimeTests : IDisposable
+{
+    private readonly string _roots = Directory.CreateTempSubdirectory("ah-roots-").FullName;
+
+    public void Dispose() => Directory.Delete(_roots, recursive: true);
+
+    /// <summary>A .NET root with the real hostfxr and only the frameworks named.</summary>
+    private string FakeRoot(string name, params string[] frameworks)
+    {
+        var root = Path.Combine(_roots, name);
+        var realRoot = Path.GetDirectoryName(Path.GetDirectoryName(typeof(object).Assembly.Location))!; // .../shared/Microsoft.NETCore.App/<v>
+        var dotnetRoot = Path.GetDirectoryName(Path.GetDirectoryName(realRoot))!;
+        var fxr = Directory.GetDirectories(Path.Combine(dotnetRoot, "host", "fxr")).First();
+        var fxrDir = Directory.CreateDirectory(Path.Combine(root, "host", "fxr", Path.GetFileName(fxr))).FullName;
+        File.Copy(Path.Combine(fxr, "libhostfxr.so"), Path.Combine(fxrDir, "libhostfxr.so"));
+        foreach (var f in frameworks)
+            Directory.CreateDirectory(Path.Combine(root, "shared", f, "10.0.0"));
+        foreach (var d in Directory.GetDirectories(_roots, "*", SearchOption.AllDirectories).Append(_roots))
+            File.SetUnixFileMode(d, (UnixFileMode)0b111_101_101);
+        return root;
+    }
+
+    private static ApacheServer Server(string runtimeRoot)
+    {
+        RepoPaths.RequireModule();
+        var s = new ApacheServer("event", new ApacheOptions { Cgid = false });
+        s.AddPage("protected");
+        s.AddPage("open");
+        s.Configure($"DotNetRuntimeRoot \"{runtimeRoot}\"\n" +
+            Conf.BasicLocation("/protected/", Conf.Script(s.InstallScript("BoolPlain.cs"), "site")));
+        return s;
+    }
+
+    [Fact]
+    public void No_runtime_under_the_root_is_DOTNET0100_at_configtest()
+    {
+        var r = Server(Directory.CreateDirectory(Path.Combine(_roots, "empty")).FullName).ConfigTest();
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("DOTNET0100", r.Output);
+        Assert.Contains("Syntax OK", r.Output);
+    }
+
+    [Fact]
+    public void A_runtime_without_ASP_NET_Core_is_DOTNET0106_at_configtest()
+    {
+        var r = Server(FakeRoot("no-aspnet", "Microsoft.NETCore.App")).ConfigTest();
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("DOTNET0106", r.Output);
+        Assert.Contains("Microsoft.AspNetCore.App 10.0", r.Output);
+        Assert.DoesNotContain("Microsoft.NETCore.App 10.0", r.Output);
+    }
+
+    [Fact]
+    public async Task Apache_starts_and_dotnet_locations_fail_closed()
+    {
+        await using var s = Server(FakeRoot("no-aspnet-start", "Microsoft.NETCore.App"));
+        await s.StartAsync();
+        Assert.True(await s.WaitForErrorLogAsync("DOTNET0106", TimeSpan.FromSeconds(5)), s.ErrorLog);
+        using var http = new Http(s.BaseUrl);
+        Assert.Equal(500, (await http.GetAsync("/protected/", "alice", "secret")).Status);
+        Assert.Equal(200, (await http.GetAsync("/open/")).Status);
     }
 }
 
