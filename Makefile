@@ -17,7 +17,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all bootstrap build native managed pack test unit-test integration-test demo bench install clean
+.PHONY: all bootstrap build native host managed pack deb deb-check test unit-test integration-test demo bench install clean
 
 all: build
 
@@ -28,6 +28,12 @@ build: bootstrap native managed
 
 native:
 	$(MAKE) -C src/Hooks.Native OUT=$(MODULES) APXS=$(APXS)
+
+# The managed host alone (what the module loads), without the tests and samples: for make deb.
+host:
+	rm -rf $(HOST_OUT)
+	$(DOTNET) publish src/Hooks.Host/Hooks.Host.csproj -c $(CONFIG) -nologo -v:q -r $(RID) --self-contained false \
+	    -p:PublishReadyToRun=true -o $(HOST_OUT)
 
 managed:
 	$(DOTNET) build AccessHooks.sln -c $(CONFIG) -nologo -v:q
@@ -61,6 +67,15 @@ bench: build
 # DESTDIR is honoured. After it, LoadModule dotnet_module .../mod_dotnet.so needs nothing else.
 install: build
 	@bash scripts/install "$(DESTDIR)"
+
+# The Debian package libapache2-mod-dotnet, into build/deb/ (built from a copy of the source).
+deb: bootstrap
+	@bash scripts/deb
+
+# Installs that package into a throwaway Debian root (debootstrap), enables it, runs configtest,
+# serves one protected request and purges it; never touches this machine's Apache.
+deb-check: deb
+	@bash scripts/deb-check
 
 clean:
 	rm -rf $(BUILD)
