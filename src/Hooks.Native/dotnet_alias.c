@@ -34,14 +34,13 @@ static const char *parse_option(cmd_parms *cmd, dotnet_alias *a, const char *opt
     }
     if (strncmp(opt, proc, sizeof(proc) - 1) == 0) {
         const char *value = opt + sizeof(proc) - 1;
-        /* Only embedded mode exists so far: %{GLOBAL} is "this Apache child". A daemon process
-           group would be named by DotNetDaemonProcess, which is not available yet. */
-        if (strcmp(value, "%{GLOBAL}") != 0 && value[0] != '\0') {
-            return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT,
-                                  "%s: process-group=%s names no daemon process group; only "
-                                  "process-group=%%{GLOBAL} (embedded, in Apache's children) is "
-                                  "available", cmd->cmd->name, value);
+        /* %{GLOBAL} is "this Apache child"; any other name is a DotNetDaemonProcess group,
+           which may be defined after the alias: checked when Apache starts. */
+        if (value[0] == '\0') {
+            return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT, "%s: process-group= needs a name",
+                                  cmd->cmd->name);
         }
+        a->process_group = strcmp(value, "%{GLOBAL}") == 0 ? NULL : value;
         a->has_process_group = 1;
         return NULL;
     }

@@ -19,6 +19,7 @@
 #include "dotnet_config.h"
 #include "dotnet_log.h"
 #include "dotnet_gateway.h"
+#include "dotnet_daemon.h"
 
 /* Where a directive may appear. */
 typedef enum {
@@ -363,6 +364,12 @@ const command_rec dotnet_directives[] = {
                       "script) when the child starts, not on its first request"),
     AP_INIT_TAKE_ARGV("DotNetScriptAliasMatch", dotnet_set_script_alias, (void *)1, RSRC_CONF,
                       "regex path [options]: DotNetScriptAlias with a regular expression ($1..$9)"),
+    AP_INIT_TAKE_ARGV("DotNetDaemonProcess", dotnet_set_daemon_process, NULL, RSRC_CONF,
+                      "name [processes=N] [threads=N] [user=U] [group=G] ...: a daemon process group"),
+    AP_INIT_TAKE1("DotNetSocketPrefix", dotnet_set_socket_prefix, NULL, RSRC_CONF,
+                  "path: where daemon sockets are made (default: Apache's runtime directory/dotnet)"),
+    AP_INIT_TAKE1("DotNetProcessGroup", dotnet_set_process_group, NULL, DOTNET_ANYWHERE,
+                  "name: the daemon process group apps here run in (%{GLOBAL}: Apache's children)"),
     { NULL }
 };
 
@@ -390,6 +397,7 @@ void *dotnet_merge_dir_config(apr_pool_t *p, void *base_, void *add_)
     d->script_reloading = add->script_reloading != DOTNET_UNSET
                           ? add->script_reloading : base->script_reloading;
     d->hook_timeout = add->hook_timeout != DOTNET_UNSET ? add->hook_timeout : base->hook_timeout;
+    d->process_group = add->process_group ? add->process_group : base->process_group;
     if (add->application_group) {
         d->application_group = add->application_group;
         d->application_group_parsed = add->application_group_parsed;

@@ -42,6 +42,7 @@ typedef struct {
     int script_reloading;      /* DOTNET_UNSET, 0, 1 */
     int hook_timeout;          /* seconds, DOTNET_UNSET; 0 = no limit */
     const char *application_group;  /* DotNetApplicationGroup as written, for the gateway */
+    const char *process_group;      /* DotNetProcessGroup: NULL or "%{GLOBAL}" = embedded */
     dotnet_app_group application_group_parsed;
 } dotnet_dir_cfg;
 

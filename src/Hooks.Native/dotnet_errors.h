@@ -58,6 +58,12 @@
     X(241, APP_UNLOAD_INCOMPLETE, "a reloaded application's load context did not unload") \
     X(242, CHILD_REPLACEMENT,     "a child asked to be replaced; the parent restarts gracefully") \
     X(243, STATUS_MEMORY,         "the dotnet-status counters have no shared memory or no slot") \
+    X(250, DAEMON_STARTED,        "a daemon process started") \
+    X(251, DAEMON_EXITED,         "a daemon process exited or was replaced") \
+    X(252, DAEMON_START_FAILED,   "a daemon process group could not be started") \
+    X(253, DAEMON_REQUEST_REFUSED, "a connection to a daemon socket was refused") \
+    X(254, DAEMON_CONNECT_FAILED, "cannot connect to the daemon process group") \
+    X(255, DAEMON_GROUP_UNKNOWN,  "a process group is named that no DotNetDaemonProcess defines") \
     X(300, CONFIG_BAD_ARGUMENT,   "bad directive argument") \
     X(301, CONFIG_NOT_ALLOWED,    "directive not allowed in this context") \
     X(302, CONFIG_NO_SCRIPT,      "a dotnet provider is used but no script is configured")

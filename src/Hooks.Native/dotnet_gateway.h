@@ -23,6 +23,7 @@ typedef struct {
     int has_app_group;
     dotnet_app_group app_group; /* application-group=, else DotNetApplicationGroup */
     int has_process_group;      /* process-group= given: with application-group=, preload */
+    const char *process_group;  /* a daemon group's name; NULL = %{GLOBAL} (Apache's children) */
     int pass_authorization;     /* DOTNET_UNSET, 0, 1 */
 } dotnet_alias;
 
@@ -50,6 +51,8 @@ int dotnet_handler(request_rec *r);
 const char *dotnet_set_import_script(cmd_parms *cmd, void *mconfig, int argc, char *const argv[]);
 const char *dotnet_preload_group_check(cmd_parms *cmd, const dotnet_app_group *group);
 void dotnet_preload_child_init(apr_pool_t *pchild, server_rec *s);
+/* The same in a daemon: the aliases whose process-group= is that daemon's group. */
+void dotnet_preload_daemon(apr_pool_t *pchild, server_rec *s, const char *process_group);
 
 /* One app = one virtual host (its configured name and port, never what a client sent) + one
    alias URL, or the file under SetHandler: its data protection key ring and running instance. */

@@ -20,6 +20,7 @@
 #include "dotnet_runtime.h"
 #include "dotnet_log.h"
 #include "dotnet_status.h"
+#include "dotnet_daemon.h"
 
 APLOG_USE_MODULE(dotnet);
 
@@ -136,6 +137,26 @@ static int serve(request_rec *r, int *cut)
     alias = m ? m->alias : NULL;
     if ((status = check_app_file(r, alias != NULL)) != 0) {
         return status;
+    }
+    /* A daemon process group: relayed natively; this child never starts .NET for it. */
+    {
+        const char *pg = alias && alias->has_process_group ? alias->process_group : d->process_group;
+        if (pg != NULL && strcmp(pg, "%{GLOBAL}") != 0) {
+            dotnet_daemon_group *daemon = dotnet_daemon_group_find(pg);
+            const dotnet_app_group *ag = alias && alias->has_app_group ? &alias->app_group
+                                         : d->application_group ? &d->application_group_parsed : &resource;
+            if (daemon == NULL || daemon->listen_fd < 0) {
+                DOTNET_RLOG(APLOG_ERR, 0, r, DOTNET_DAEMON_GROUP_UNKNOWN,
+                            "%s: DotNetProcessGroup %s names no running DotNetDaemonProcess group",
+                            r->filename, pg);
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+            return dotnet_daemon_relay(r, daemon, dotnet_app_group_resolve(r, ag, r->filename),
+                                       dotnet_app_key(r->pool, r->server, alias && !alias->regex ? alias->url : r->filename),
+                                       alias && alias->pass_authorization != DOTNET_UNSET ? alias->pass_authorization
+                                       : d->pass_authorization == 1,
+                                       script_name(r));
+        }
     }
     host = dotnet_runtime_get(r);
     if (host == NULL) {

@@ -165,7 +165,27 @@ static void preload(apr_pool_t *p, server_rec *s, const char *path, const dotnet
     free(result.cache_hash);
 }
 
+/* Whether an alias's app runs in the process group pg (NULL: Apache's children). */
+static int runs_in(const dotnet_alias *a, const char *pg)
+{
+    return pg == NULL ? a->process_group == NULL
+                      : a->process_group != NULL && strcmp(a->process_group, pg) == 0;
+}
+
+static void preload_for(apr_pool_t *pchild, server_rec *main_server, const char *pg);
+
 void dotnet_preload_child_init(apr_pool_t *pchild, server_rec *main_server)
+{
+    preload_for(pchild, main_server, NULL);
+}
+
+void dotnet_preload_daemon(apr_pool_t *pchild, server_rec *main_server, const char *process_group)
+{
+    preload_for(pchild, main_server, process_group);
+}
+
+/* DotNetImportScript is embedded only in this release; aliases preload where they run. */
+static void preload_for(apr_pool_t *pchild, server_rec *main_server, const char *pg)
 {
     static const int stop_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGWINCH };
     sigset_t block, saved;
@@ -177,10 +197,10 @@ void dotnet_preload_child_init(apr_pool_t *pchild, server_rec *main_server)
     for (s = main_server; s != NULL && !any; s = s->next) {
         const dotnet_server_cfg *cfg = ap_get_module_config(s->module_config, &dotnet_module);
         int i;
-        any = cfg->imports != NULL && cfg->imports->nelts > 0;
+        any = pg == NULL && cfg->imports != NULL && cfg->imports->nelts > 0;
         for (i = 0; !any && cfg->aliases && i < cfg->aliases->nelts; i++) {
             const dotnet_alias *a = APR_ARRAY_IDX(cfg->aliases, i, const dotnet_alias *);
-            any = a->has_app_group && a->has_process_group;
+            any = a->has_app_group && a->has_process_group && runs_in(a, pg);
         }
     }
     if (!any) {
@@ -203,7 +223,7 @@ void dotnet_preload_child_init(apr_pool_t *pchild, server_rec *main_server)
         const dotnet_server_cfg *main_cfg = s == main_server ? NULL
             : ap_get_module_config(main_server->module_config, &dotnet_module);
 
-        for (i = 0; cfg->imports && i < cfg->imports->nelts; i++) {
+        for (i = 0; pg == NULL && cfg->imports && i < cfg->imports->nelts; i++) {
             const dotnet_import *imp = APR_ARRAY_IDX(cfg->imports, i, const dotnet_import *);
             preload(p, s, imp->path, &imp->app_group, key_for(p, s, imp->path));
         }
@@ -213,7 +233,7 @@ void dotnet_preload_child_init(apr_pool_t *pchild, server_rec *main_server)
             for (j = 0; main_cfg && main_cfg->aliases && j < main_cfg->aliases->nelts; j++) {
                 inherited |= APR_ARRAY_IDX(main_cfg->aliases, j, const dotnet_alias *) == a;
             }
-            if (!inherited && a->regex == NULL && a->has_app_group && a->has_process_group) {
+            if (!inherited && a->regex == NULL && a->has_app_group && a->has_process_group && runs_in(a, pg)) {
                 preload(p, s, a->target, &a->app_group, dotnet_app_key(p, s, a->url));
             }
         }

@@ -15,6 +15,7 @@
 #include "dotnet_gateway.h"
 #include "dotnet_status.h"
 #include "dotnet_runtime.h"
+#include "dotnet_daemon.h"
 
 static void dotnet_optional_fn_retrieve(void)
 {
@@ -32,8 +33,19 @@ static int dotnet_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
     /* Once per start or restart (not in the first of Apache's two start-up passes). */
     if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
         dotnet_preflight(ptemp, s);
+        if (dotnet_daemon_check_names(s) != OK || dotnet_daemon_post_config(pconf, s) != OK) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
     return dotnet_child_recycle_post_config(s);
+}
+
+static int dotnet_daemon_monitor_hook(apr_pool_t *p, server_rec *s)
+{
+    (void)p;
+    (void)s;
+    dotnet_daemon_monitor();
+    return DECLINED;
 }
 
 static void dotnet_register_hooks(apr_pool_t *p)
@@ -41,6 +53,7 @@ static void dotnet_register_hooks(apr_pool_t *p)
     dotnet_authn_register(p);
     dotnet_authz_register(p);
 
+    ap_hook_pre_config(dotnet_daemon_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(dotnet_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_test_config(dotnet_preflight_test_config, NULL, NULL, APR_HOOK_MIDDLE);
     /* First, so the exit cleanup it registers on the child pool runs after all others. */
@@ -49,6 +62,7 @@ static void dotnet_register_hooks(apr_pool_t *p)
     ap_hook_child_init(dotnet_preload_child_init, NULL, NULL, APR_HOOK_REALLY_LAST);
     /* The parent's maintenance loop: children of threaded MPMs ask it for a graceful restart. */
     ap_hook_monitor(dotnet_child_recycle_monitor, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_monitor(dotnet_daemon_monitor_hook, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_optional_fn_retrieve(dotnet_optional_fn_retrieve, NULL, NULL, APR_HOOK_MIDDLE);
     /* Where mod_wsgi's WSGIAccessScript runs: the Satisfy-aware access checker. */
     ap_hook_access_checker(dotnet_access_check, NULL, NULL, APR_HOOK_MIDDLE);

@@ -1,0 +1,590 @@
+/*
+ * A daemon process, from the fork in the parent to its exit. Before .NET starts: close Apache's
+ * listeners and every other group's socket, become the group's user, take the display name.
+ * Then the runtime starts (the same start as in an Apache child), the group's preloaded apps
+ * start, and `threads` worker threads accept connections on the group's socket. Each connection
+ * is one request: its secret is checked before anything else is read, then it is handed to the
+ * host's handle_request, the same entry point Apache's children use, with an ah_app_io that
+ * speaks the wire (dotnet_daemon_protocol.h) instead of Apache's filters.
+ *
+ * The main thread waits for SIGTERM (stop) or SIGINT (restart: the supervisor starts another),
+ * stops accepting, lets the requests in flight finish within shutdown-timeout and exits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include "httpd.h"
+#include "apr_strings.h"
+#include "http_main.h"
+#include "ap_listen.h"
+#include "mod_dotnet.h"
+#include "dotnet_daemon.h"
+#include "dotnet_gateway.h"
+#include "dotnet_runtime.h"
+#include "dotnet_log.h"
+
+APLOG_USE_MODULE(dotnet);
+
+static dotnet_daemon_group *group;
+static const ah_host_exports *host;
+static volatile int stopping;
+static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t count_changed = PTHREAD_COND_INITIALIZER;
+static int busy_threads;
+static long served;
+
+/* ------------------------------------------------------------------ one connection */
+
+typedef struct {
+    int fd;
+    unsigned char *buf;        /* read buffer: [start, end) not consumed yet */
+    size_t start, end, cap;
+    uint32_t frame_left;       /* bytes left in the current request body frame */
+    int body_done;
+    int headers_sent;
+    int broken;                /* a write failed: the relay is gone */
+} conn;
+
+static int fill(conn *c)
+{
+    ssize_t n;
+
+    if (c->start > 0 && c->start == c->end) {
+        c->start = c->end = 0;
+    }
+    if (c->end == c->cap) {
+        if (c->start > 0) {
+            memmove(c->buf, c->buf + c->start, c->end - c->start);
+            c->end -= c->start;
+            c->start = 0;
+        }
+        else {
+            return -2;   /* full: the caller's limit */
+        }
+    }
+    do {
+        n = read(c->fd, c->buf + c->end, c->cap - c->end);
+    } while (n < 0 && errno == EINTR);
+    if (n > 0) {
+        c->end += (size_t)n;
+    }
+    return n > 0 ? 1 : n == 0 ? 0 : -1;
+}
+
+static int write_all(conn *c, const struct iovec *iov, int n)
+{
+    struct iovec v[4];
+    int i;
+
+    if (c->broken) {
+        return -1;
+    }
+    memcpy(v, iov, sizeof(struct iovec) * (size_t)n);
+    for (i = 0; i < n;) {
+        ssize_t w = writev(c->fd, v + i, n - i);
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            c->broken = 1;
+            return -1;
+        }
+        while (i < n && (size_t)w >= v[i].iov_len) {
+            w -= (ssize_t)v[i].iov_len;
+            i++;
+        }
+        if (i < n) {
+            v[i].iov_base = (char *)v[i].iov_base + w;
+            v[i].iov_len -= (size_t)w;
+        }
+    }
+    return 0;
+}
+
+static int write_frame(conn *c, uint32_t frame, const void *data, size_t len)
+{
+    unsigned char head[4];
+    struct iovec iov[2];
+
+    dotnet_wire_frame_encode(head, frame);
+    iov[0].iov_base = head;
+    iov[0].iov_len = 4;
+    iov[1].iov_base = (void *)data;
+    iov[1].iov_len = len;
+    return write_all(c, iov, len ? 2 : 1);
+}
+
+static int64_t io_read(void *ctx, uint8_t *buffer, int64_t len, int32_t *status)
+{
+    conn *c = ctx;
+    size_t have, take;
+
+    *status = 0;
+    while (!c->body_done && c->frame_left == 0) {
+        uint32_t frame;
+        int r;
+        while (c->end - c->start < 4) {
+            if ((r = fill(c)) <= 0) {
+                *status = r == 0 ? 400 : 408;
+                return -1;
+            }
+        }
+        if (dotnet_wire_frame_parse(c->buf + c->start, c->end - c->start, &frame) != DOTNET_WIRE_OK) {
+            *status = 400;
+            return -1;
+        }
+        c->start += 4;
+        if (frame == 0) {
+            c->body_done = 1;
+        }
+        else if (frame == DOTNET_FRAME_ABORT) {
+            return -1;   /* the client went away: status 0 */
+        }
+        else if (frame != DOTNET_FRAME_FLUSH) {
+            c->frame_left = frame;
+        }
+    }
+    if (c->body_done || len <= 0) {
+        return 0;
+    }
+    if (c->start == c->end) {
+        int r = fill(c);
+        if (r <= 0) {
+            *status = r == 0 ? 400 : 408;
+            return -1;
+        }
+    }
+    have = c->end - c->start;
+    take = have < c->frame_left ? have : c->frame_left;
+    if ((int64_t)take > len) {
+        take = (size_t)len;
+    }
+    memcpy(buffer, c->buf + c->start, take);
+    c->start += take;
+    c->frame_left -= (uint32_t)take;
+    return (int64_t)take;
+}
+
+static int safe_text(const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\r' || *s == '\n') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int32_t io_send_headers(void *ctx, int32_t status, const char *reason, const ah_kv *headers,
+                               int32_t nheaders)
+{
+    conn *c = ctx;
+    struct iovec iov[1];
+    char *text, *o;
+    size_t size = 64 + (reason ? strlen(reason) : 0);
+    int32_t i;
+
+    if (c->headers_sent) {
+        return -1;
+    }
+    for (i = 0; i < nheaders; i++) {
+        if (!safe_text(headers[i].name) || !safe_text(headers[i].value)) {
+            DOTNET_SLOG(APLOG_ERR, 0, ap_server_conf, DOTNET_APP_RESPONSE_ERROR,
+                        "daemon group '%s': the app set a header with a line break: refused", group->name);
+            return -1;
+        }
+        size += strlen(headers[i].name) + strlen(headers[i].value) + 4;
+    }
+    o = text = malloc(size);
+    if (text == NULL) {
+        return -1;
+    }
+    o += sprintf(o, "Status: %d%s%s\r\n", (int)status, reason && *reason && safe_text(reason) ? " " : "",
+                 reason && *reason && safe_text(reason) ? reason : "");
+    for (i = 0; i < nheaders; i++) {
+        o += sprintf(o, "%s: %s\r\n", headers[i].name, headers[i].value);
+    }
+    o += sprintf(o, "\r\n");
+    iov[0].iov_base = text;
+    iov[0].iov_len = (size_t)(o - text);
+    i = write_all(c, iov, 1);
+    free(text);
+    c->headers_sent = 1;
+    return i;
+}
+
+static int32_t io_write(void *ctx, const uint8_t *buffer, int64_t len)
+{
+    conn *c = ctx;
+
+    while (len > 0) {
+        uint32_t n = len > DOTNET_FRAME_MAX ? DOTNET_FRAME_MAX : (uint32_t)len;
+        if (write_frame(c, n, buffer, n) != 0) {
+            return -1;
+        }
+        buffer += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static int32_t io_flush(void *ctx)
+{
+    return write_frame(ctx, DOTNET_FRAME_FLUSH, NULL, 0);
+}
+
+/* A NUL-terminated copy of a wire string. */
+static const char *str(apr_pool_t *p, const char *s, size_t len)
+{
+    return apr_pstrmemdup(p, s, len);
+}
+
+static void refuse(int fd, const char *why)
+{
+    struct ucred peer;
+    socklen_t len = sizeof(peer);
+
+    memset(&peer, 0, sizeof(peer));
+    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len);
+    DOTNET_SLOG(APLOG_ERR, 0, ap_server_conf, DOTNET_DAEMON_REQUEST_REFUSED,
+                "daemon group '%s': a connection from pid %d (uid %d) was refused: %s",
+                group->name, (int)peer.pid, (int)peer.uid, why);
+}
+
+static void serve(int fd, apr_pool_t *p)
+{
+    conn c;
+    dotnet_wire_preamble pre;
+    dotnet_wire_item *items;
+    dotnet_wire_status st;
+    ah_app_io io;
+    ah_app_call call;
+    ah_hook_result result;
+    ah_kv *vars, *headers;
+    size_t used = 0;
+    uint32_t i, nitems;
+    int32_t nvars = 0, rc;
+
+    memset(&c, 0, sizeof(c));
+    c.fd = fd;
+    c.cap = 64 * 1024;
+    c.buf = apr_palloc(p, c.cap);
+
+    /* The secret first: nothing else of a connection without it is looked at. */
+    while ((st = dotnet_wire_preamble_parse(c.buf, c.end, &pre)) == DOTNET_WIRE_NEED_MORE) {
+        if (fill(&c) <= 0) {
+            if (c.end > 0) {
+                refuse(fd, "the connection ended (or timed out) inside the request preamble");
+            }
+            return;
+        }
+    }
+    if (st != DOTNET_WIRE_OK) {
+        refuse(fd, st == DOTNET_WIRE_BAD_MAGIC ? "not a mod_dotnet request"
+                   : st == DOTNET_WIRE_BAD_VERSION ? "another wire version" : "too many variables");
+        return;
+    }
+    if (!dotnet_wire_secret_equal(pre.secret, group->secret)) {
+        refuse(fd, "it did not carry this generation's secret");
+        return;
+    }
+    c.start = DOTNET_WIRE_PREAMBLE_LEN;
+    nitems = pre.nvars + pre.nheaders;
+    items = apr_palloc(p, sizeof(*items) * (nitems ? nitems : 1));
+    for (;;) {
+        st = dotnet_wire_items_parse(c.buf + c.start, c.end - c.start, nitems, items, &used);
+        if (st != DOTNET_WIRE_NEED_MORE) {
+            break;
+        }
+        if (c.end == c.cap) {
+            /* Grow up to the block limit: a request's variables and headers. */
+            size_t cap = c.cap * 2;
+            unsigned char *bigger;
+            if (cap > DOTNET_WIRE_MAX_BLOCK + DOTNET_WIRE_PREAMBLE_LEN + 4) {
+                st = DOTNET_WIRE_TOO_LARGE;
+                break;
+            }
+            bigger = apr_palloc(p, cap);
+            memcpy(bigger, c.buf, c.end);
+            c.buf = bigger;
+            c.cap = cap;
+        }
+        if (fill(&c) <= 0) {
+            refuse(fd, "the connection ended (or timed out) inside the request's headers");
+            return;
+        }
+    }
+    if (st != DOTNET_WIRE_OK) {
+        refuse(fd, "malformed or oversized request headers");
+        return;
+    }
+    c.start += used;
+
+    memset(&call, 0, sizeof(call));
+    vars = apr_palloc(p, sizeof(ah_kv) * (pre.nvars + 1));
+    headers = apr_palloc(p, sizeof(ah_kv) * (pre.nheaders + 1));
+    for (i = 0; i < pre.nvars; i++) {
+        const char *name = str(p, items[i].name, items[i].name_len);
+        const char *value = str(p, items[i].value, items[i].value_len);
+        /* The relay's own fields travel as variables with this prefix, never passed on. */
+        if (strncmp(name, "mod_dotnet.wire.", 16) == 0) {
+            if (strcmp(name + 16, "app_path") == 0) call.app_path = value;
+            else if (strcmp(name + 16, "app_key") == 0) call.app_key = value;
+            else if (strcmp(name + 16, "check_reload") == 0) call.check_reload = value[0] == '1';
+            continue;
+        }
+        if (strcmp(name, "mod_dotnet.application_group") == 0) {
+            call.application_group = value;
+        }
+        vars[nvars].name = name;
+        vars[nvars].value = value;
+        nvars++;
+    }
+    for (i = 0; i < pre.nheaders; i++) {
+        headers[i].name = str(p, items[pre.nvars + i].name, items[pre.nvars + i].name_len);
+        headers[i].value = str(p, items[pre.nvars + i].value, items[pre.nvars + i].value_len);
+    }
+    if (call.app_path == NULL || call.app_key == NULL || call.application_group == NULL) {
+        refuse(fd, "the request names no application");
+        return;
+    }
+    call.process_group = group->name;
+    call.vars = vars;
+    call.nvars = nvars;
+    call.headers = headers;
+    call.nheaders = (int32_t)pre.nheaders;
+    call.log_ctx = NULL;   /* server-level lines: there is no request_rec in a daemon */
+    io.ctx = &c;
+    io.read = io_read;
+    io.send_headers = io_send_headers;
+    io.write = io_write;
+    io.flush = io_flush;
+    call.io = &io;
+    memset(&result, 0, sizeof(result));
+
+    dotnet_thread_prepare();
+    rc = host->handle_request(&call, &result);
+    free(result.text);
+    free(result.cache_hash);
+
+    if (rc != AH_CALL_OK || result.outcome != 0) {
+        int status = result.outcome >= 400 && result.outcome <= 599 ? result.outcome : 500;
+        if (!c.headers_sent) {
+            char line[32];
+            struct iovec iov[1];
+            snprintf(line, sizeof(line), "Status: %d\r\n\r\n", status);
+            iov[0].iov_base = line;
+            iov[0].iov_len = strlen(line);
+            c.headers_sent = 1;
+            if (write_all(&c, iov, 1) == 0) {
+                write_frame(&c, 0, NULL, 0);
+            }
+        }
+        else {
+            write_frame(&c, DOTNET_FRAME_ABORT, NULL, 0);
+        }
+        return;
+    }
+    if (!c.headers_sent) {
+        io_send_headers(&c, 200, NULL, NULL, 0);
+    }
+    write_frame(&c, 0, NULL, 0);
+}
+
+/* ------------------------------------------------------------------ workers */
+
+static void *worker(void *unused)
+{
+    apr_pool_t *p;
+
+    (void)unused;
+    apr_pool_create(&p, NULL);
+    while (!stopping) {
+        struct pollfd pfd = { group->listen_fd, POLLIN, 0 };
+        struct timeval tv;
+        int fd;
+
+        if (poll(&pfd, 1, 500) <= 0) {
+            continue;
+        }
+        fd = accept(group->listen_fd, NULL, NULL);
+        if (fd < 0) {
+            continue;   /* another thread or daemon took it */
+        }
+        pthread_mutex_lock(&count_lock);
+        busy_threads++;
+        pthread_mutex_unlock(&count_lock);
+
+        tv.tv_sec = group->socket_timeout;
+        tv.tv_usec = 0;
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        serve(fd, p);
+        close(fd);
+        apr_pool_clear(p);
+
+        pthread_mutex_lock(&count_lock);
+        busy_threads--;
+        served++;
+        if (group->maximum_requests > 0 && served >= group->maximum_requests && !stopping) {
+            DOTNET_SLOG(APLOG_INFO, 0, ap_server_conf, DOTNET_DAEMON_EXITED,
+                        "daemon process %d of group '%s' served maximum-requests=%d; it is replaced",
+                        (int)getpid(), group->name, group->maximum_requests);
+            stopping = 1;
+            kill(getpid(), SIGTERM);   /* wakes the main thread's sigwait */
+        }
+        pthread_cond_broadcast(&count_changed);
+        pthread_mutex_unlock(&count_lock);
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ the process */
+
+static void set_display_name(dotnet_daemon_slot *slot)
+{
+    const char *name = group->display_name;
+    char **argv = (char **)ap_server_conf->process->argv;
+    char *start, *end;
+    int i;
+
+    if (name == NULL) {
+        return;
+    }
+    if (strcmp(name, "%{GROUP}") == 0) {
+        name = apr_psprintf(ap_server_conf->process->pool, "(dotnet:%s)", group->name);
+    }
+    prctl(PR_SET_NAME, name, 0, 0, 0);
+    /* ps shows the argument vector: overwrite it in place, within its original length. */
+    start = argv[0];
+    end = argv[0] + strlen(argv[0]);
+    for (i = 1; argv[i] && argv[i] == end + 1; i++) {
+        end = argv[i] + strlen(argv[i]);
+    }
+    if (end > start) {
+        size_t room = (size_t)(end - start);
+        memset(start, 0, room);
+        memcpy(start, name, strlen(name) < room ? strlen(name) : room);
+        for (i = 1; argv[i]; i++) {
+            argv[i] = NULL;
+        }
+    }
+    (void)slot;
+}
+
+static int become_user(void)
+{
+    struct passwd *pw = getpwuid(group->uid);
+    const char *home = group->home ? group->home : pw && pw->pw_dir ? pw->pw_dir : "/";
+
+    if (geteuid() == 0) {
+        if (setgid(group->gid) != 0
+            || initgroups(pw ? pw->pw_name : group->user_name, group->gid) != 0
+            || setuid(group->uid) != 0) {
+            DOTNET_SLOG(APLOG_CRIT, errno, ap_server_conf, DOTNET_DAEMON_START_FAILED,
+                        "daemon group '%s': cannot become user %d / group %d", group->name,
+                        (int)group->uid, (int)group->gid);
+            return 0;
+        }
+    }
+    if (chdir(home) != 0 && chdir("/") != 0) {
+        return 0;
+    }
+    setenv("HOME", home, 1);
+    return 1;
+}
+
+void dotnet_daemon_main(dotnet_daemon_slot *slot)
+{
+    static const int control_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGWINCH, SIGQUIT };
+    apr_array_header_t *groups = dotnet_daemon_groups();
+    pid_t parent = getppid();
+    pthread_t *threads;
+    apr_pool_t *p;
+    sigset_t mask;
+    int i, sig = 0;
+    struct timespec deadline;
+
+    group = slot->group;
+    apr_pool_create(&p, NULL);
+    /* Apache's listeners and the other groups' sockets are not this process's business. */
+    ap_close_listeners_ex(ap_listeners);
+    for (i = 0; i < groups->nelts; i++) {
+        dotnet_daemon_group *g = APR_ARRAY_IDX(groups, i, dotnet_daemon_group *);
+        if (g != group && g->listen_fd >= 0) {
+            close(g->listen_fd);
+            g->listen_fd = -1;
+        }
+    }
+    /* Every control signal is taken by the main thread with sigwait; threads (the runtime's
+       too) inherit the mask. The parent's handlers (restart, stop) mean nothing here. */
+    sigemptyset(&mask);
+    for (i = 0; i < (int)(sizeof(control_signals) / sizeof(control_signals[0])); i++) {
+        signal(control_signals[i], SIG_DFL);
+        sigaddset(&mask, control_signals[i]);
+    }
+    pthread_sigmask(SIG_BLOCK, &mask, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    set_display_name(slot);
+    if (!become_user()) {
+        _exit(1);
+    }
+    /* Not after the parent: a daemon whose Apache is gone stops too. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+    if (getppid() != parent) {
+        _exit(0);
+    }
+    setenv("DOTNET_EnableDiagnostics", "0", 1);
+    host = dotnet_runtime_start(ap_server_conf);
+    if (host == NULL) {
+        _exit(1);   /* logged; the supervisor backs off */
+    }
+    DOTNET_SLOG(APLOG_INFO, 0, ap_server_conf, DOTNET_DAEMON_STARTED,
+                "daemon process %d of group '%s' started (user %d, %d threads)", (int)getpid(),
+                group->name, (int)getuid(), group->threads);
+    dotnet_preload_daemon(p, ap_server_conf, group->name);
+
+    threads = apr_pcalloc(p, sizeof(pthread_t) * (apr_size_t)group->threads);
+    for (i = 0; i < group->threads; i++) {
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_create(&threads[i], &attr, worker, NULL);
+        pthread_attr_destroy(&attr);
+    }
+    while (sig != SIGTERM && sig != SIGINT && sig != SIGQUIT) {
+        if (sigwait(&mask, &sig) != 0) {
+            sig = 0;
+        }
+    }
+    stopping = 1;
+    /* The requests in flight finish, within shutdown-timeout. */
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += group->shutdown_timeout;
+    pthread_mutex_lock(&count_lock);
+    while (busy_threads > 0) {
+        if (pthread_cond_timedwait(&count_changed, &count_lock, &deadline) == ETIMEDOUT) {
+            DOTNET_SLOG(APLOG_WARNING, 0, ap_server_conf, DOTNET_DAEMON_EXITED,
+                        "daemon process %d of group '%s': %d requests still running after "
+                        "shutdown-timeout=%d; exiting", (int)getpid(), group->name, busy_threads,
+                        group->shutdown_timeout);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&count_lock);
+    if (busy_threads == 0) {
+        dotnet_runtime_shutdown();
+    }
+    _exit(0);
+}

@@ -1,0 +1,265 @@
+/*
+ * The parent's side of daemon mode: each group's listening socket and secret, made in
+ * post_config before any fork (so Apache's children and the daemons inherit them, and the
+ * socket's backlog outlives a daemon's restart), the daemons forked from the parent (which never
+ * runs .NET, so forking is safe), and their supervision through APR's "other child" callbacks,
+ * which the MPMs call when they reap a process that is not one of theirs.
+ *
+ * A daemon that dies is started again at once; one that keeps dying within seconds of its start
+ * is restarted with a growing delay (up to 30 s, from the monitor hook) instead of in a loop.
+ * When Apache restarts or stops, the daemons of the ending generation are sent SIGTERM: they
+ * finish the requests they are serving (shutdown-timeout) and exit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "httpd.h"
+#include "apr_strings.h"
+#include "apr_general.h"
+#include "http_main.h"
+#include "http_log.h"
+#include "ap_mpm.h"
+#include "unixd.h"
+#include "mod_dotnet.h"
+#include "dotnet_daemon.h"
+#include "dotnet_log.h"
+
+APLOG_USE_MODULE(dotnet);
+
+#define QUICK_DEATH   apr_time_from_sec(5)
+#define MAX_BACKOFF_S 30
+
+static apr_pool_t *supervisor_pool;   /* pconf of the running generation */
+static int stopping;
+
+static apr_status_t close_socket(void *data)
+{
+    dotnet_daemon_group *g = data;
+
+    if (g->listen_fd >= 0) {
+        close(g->listen_fd);
+        g->listen_fd = -1;
+    }
+    /* Only the parent removes the name: a daemon or child running this pool's cleanups (at its
+       exit) must not take the socket away from the others. */
+    if (getpid() == g->parent_pid) {
+        unlink(g->socket_path);
+    }
+    return APR_SUCCESS;
+}
+
+static int make_socket(apr_pool_t *pconf, server_rec *s, dotnet_daemon_group *g, const char *prefix,
+                       int generation)
+{
+    struct sockaddr_un addr;
+    int fd, flags;
+
+    g->socket_path = apr_psprintf(pconf, "%s/%s.%" APR_PID_T_FMT ".%d.sock", prefix, g->name,
+                                  getpid(), generation);
+    if (strlen(g->socket_path) >= sizeof(addr.sun_path)) {
+        DOTNET_SLOG(APLOG_CRIT, 0, s, DOTNET_DAEMON_START_FAILED,
+                    "daemon group '%s': the socket path %s is longer than a UNIX socket allows "
+                    "(%d bytes); set a shorter DotNetSocketPrefix", g->name, g->socket_path,
+                    (int)sizeof(addr.sun_path) - 1);
+        return 0;
+    }
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0) {
+        DOTNET_SLOG(APLOG_CRIT, errno, s, DOTNET_DAEMON_START_FAILED, "daemon group '%s': socket()", g->name);
+        return 0;
+    }
+    memset(&addr, 0, sizeof(addr));
+    addr.sun_family = AF_UNIX;
+    strcpy(addr.sun_path, g->socket_path);
+    unlink(g->socket_path);
+    if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0
+        /* Connectable by Apache's children only: they run as User, the daemons accept on the
+           descriptor they inherited and need no permission on the name. */
+        || chmod(g->socket_path, 0600) != 0
+        || (geteuid() == 0 && chown(g->socket_path, ap_unixd_config.user_id, (gid_t)-1) != 0)
+        || listen(fd, g->listen_backlog) != 0) {
+        DOTNET_SLOG(APLOG_CRIT, errno, s, DOTNET_DAEMON_START_FAILED,
+                    "daemon group '%s': cannot listen on %s", g->name, g->socket_path);
+        close(fd);
+        unlink(g->socket_path);
+        return 0;
+    }
+    /* Non-blocking: each daemon thread polls, then accepts; whoever loses the race sees EAGAIN. */
+    flags = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    g->listen_fd = fd;
+    g->parent_pid = getpid();
+    apr_pool_cleanup_register(pconf, g, close_socket, apr_pool_cleanup_null);
+    return 1;
+}
+
+static void start_process(dotnet_daemon_slot *slot);
+
+static void maintenance(int reason, void *data, apr_wait_t status)
+{
+    dotnet_daemon_slot *slot = data;
+    dotnet_daemon_group *g = slot->group;
+    pid_t pid = slot->proc.pid;
+
+    switch (reason) {
+    case APR_OC_REASON_DEATH:
+    case APR_OC_REASON_LOST:
+        /* pid 0 first: unregistering calls back with UNREGISTER, which must not read as a stop. */
+        slot->proc.pid = 0;
+        apr_proc_other_child_unregister(slot);
+        if (stopping || supervisor_pool == NULL) {
+            return;
+        }
+        if (reason == APR_OC_REASON_DEATH && WIFSIGNALED(status)) {
+            DOTNET_SLOG(APLOG_ERR, 0, ap_server_conf, DOTNET_DAEMON_EXITED,
+                        "daemon process %d of group '%s' was killed by signal %d; starting another",
+                        (int)pid, g->name, WTERMSIG(status));
+        }
+        else {
+            DOTNET_SLOG(APLOG_NOTICE, 0, ap_server_conf, DOTNET_DAEMON_EXITED,
+                        "daemon process %d of group '%s' exited (status %d); starting another",
+                        (int)pid, g->name, reason == APR_OC_REASON_DEATH ? WEXITSTATUS(status) : -1);
+        }
+        slot->quick_deaths = apr_time_now() - slot->started < QUICK_DEATH ? slot->quick_deaths + 1 : 0;
+        if (slot->quick_deaths >= 3) {
+            int delay = 1 << (slot->quick_deaths - 3 < 5 ? slot->quick_deaths - 3 : 5);
+            if (delay > MAX_BACKOFF_S) {
+                delay = MAX_BACKOFF_S;
+            }
+            slot->restart_at = apr_time_now() + apr_time_from_sec(delay);
+            DOTNET_SLOG(APLOG_ERR, 0, ap_server_conf, DOTNET_DAEMON_EXITED,
+                        "daemon group '%s' keeps failing at start (%d times in a row); the next "
+                        "start is in %d s", g->name, slot->quick_deaths, delay);
+            return;
+        }
+        start_process(slot);
+        return;
+    case APR_OC_REASON_RESTART:
+    case APR_OC_REASON_UNREGISTER:
+        if (pid <= 0) {
+            return;   /* our own unregistering of a daemon that died */
+        }
+        /* Apache restarts or stops: this generation's daemons finish and exit. */
+        stopping = 1;
+        if (pid > 0) {
+            kill(pid, SIGTERM);
+        }
+        if (reason == APR_OC_REASON_RESTART) {
+            apr_proc_other_child_unregister(slot);
+        }
+        return;
+    default:
+        return;
+    }
+}
+
+static void start_process(dotnet_daemon_slot *slot)
+{
+    apr_status_t rv;
+
+    slot->restart_at = 0;
+    slot->started = apr_time_now();
+    rv = apr_proc_fork(&slot->proc, supervisor_pool);
+    if (rv == APR_INCHILD) {
+        dotnet_daemon_main(slot);
+    }
+    if (rv != APR_INPARENT) {
+        DOTNET_SLOG(APLOG_ERR, rv, ap_server_conf, DOTNET_DAEMON_START_FAILED,
+                    "daemon group '%s': cannot fork process %d; trying again shortly",
+                    slot->group->name, slot->index);
+        slot->proc.pid = 0;
+        slot->restart_at = apr_time_now() + apr_time_from_sec(1);
+        return;
+    }
+    apr_proc_other_child_register(&slot->proc, maintenance, slot, NULL, supervisor_pool);
+}
+
+void dotnet_daemon_monitor(void)
+{
+    apr_array_header_t *groups = dotnet_daemon_groups();
+    apr_time_t now = apr_time_now();
+    int i, k;
+
+    if (groups == NULL || supervisor_pool == NULL || stopping) {
+        return;
+    }
+    for (i = 0; i < groups->nelts; i++) {
+        dotnet_daemon_group *g = APR_ARRAY_IDX(groups, i, dotnet_daemon_group *);
+        for (k = 0; g->slots && k < g->processes; k++) {
+            dotnet_daemon_slot *slot = &g->slots[k];
+            if (slot->proc.pid == 0 && slot->restart_at != 0 && now >= slot->restart_at) {
+                start_process(slot);
+            }
+        }
+    }
+}
+
+static apr_status_t forget_pool(void *unused)
+{
+    (void)unused;
+    supervisor_pool = NULL;
+    return APR_SUCCESS;
+}
+
+int dotnet_daemon_post_config(apr_pool_t *pconf, server_rec *s)
+{
+    apr_array_header_t *groups = dotnet_daemon_groups();
+    const char *prefix;
+    apr_finfo_t finfo;
+    void *counter = NULL;
+    int *generation;
+    int i, k;
+
+    if (groups == NULL || groups->nelts == 0) {
+        return OK;
+    }
+    /* A number per start of the parent's configuration: socket names are never reused. */
+    apr_pool_userdata_get(&counter, "mod_dotnet.daemon_generation", s->process->pool);
+    if (counter == NULL) {
+        counter = apr_pcalloc(s->process->pool, sizeof(int));
+        apr_pool_userdata_set(counter, "mod_dotnet.daemon_generation", apr_pool_cleanup_null, s->process->pool);
+    }
+    generation = counter;
+    (*generation)++;
+
+    prefix = dotnet_daemon_socket_prefix(pconf);
+    if (apr_stat(&finfo, prefix, APR_FINFO_TYPE, pconf) != APR_SUCCESS) {
+        if (apr_dir_make_recursive(prefix, APR_UREAD | APR_UWRITE | APR_UEXECUTE | APR_GREAD
+                                   | APR_GEXECUTE | APR_WREAD | APR_WEXECUTE, pconf) != APR_SUCCESS) {
+            DOTNET_SLOG(APLOG_CRIT, errno, s, DOTNET_DAEMON_SOCKET_ACCESS,
+                        "cannot create the daemon socket directory %s (DotNetSocketPrefix)", prefix);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    stopping = 0;
+    supervisor_pool = pconf;
+    apr_pool_cleanup_register(pconf, NULL, forget_pool, apr_pool_cleanup_null);
+
+    for (i = 0; i < groups->nelts; i++) {
+        dotnet_daemon_group *g = APR_ARRAY_IDX(groups, i, dotnet_daemon_group *);
+        if (apr_generate_random_bytes(g->secret, sizeof(g->secret)) != APR_SUCCESS) {
+            DOTNET_SLOG(APLOG_CRIT, 0, s, DOTNET_DAEMON_START_FAILED,
+                        "daemon group '%s': no random bytes for its secret", g->name);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (!make_socket(pconf, s, g, prefix, *generation)) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    /* Every socket exists before the first fork: each daemon closes the others' sockets. */
+    for (i = 0; i < groups->nelts; i++) {
+        dotnet_daemon_group *g = APR_ARRAY_IDX(groups, i, dotnet_daemon_group *);
+        g->slots = apr_pcalloc(pconf, sizeof(dotnet_daemon_slot) * (apr_size_t)g->processes);
+        for (k = 0; k < g->processes; k++) {
+            g->slots[k].group = g;
+            g->slots[k].index = k + 1;
+            start_process(&g->slots[k]);
+        }
+    }
+    return OK;
+}
