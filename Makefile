@@ -17,7 +17,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all bootstrap build native host managed pack deb deb-check test unit-test integration-test demo bench install clean
+.PHONY: all bootstrap build native host managed pack deb deb-check fuzz test unit-test integration-test demo bench install clean
 
 all: build
 
@@ -67,6 +67,10 @@ bench: build
 # DESTDIR is honoured. After it, LoadModule dotnet_module .../mod_dotnet.so needs nothing else.
 install: build
 	@bash scripts/install "$(DESTDIR)"
+
+# libFuzzer on the daemon wire's parsers (10 minutes per target; make test runs 20 s each).
+fuzz: bootstrap
+	@SECONDS_PER_TARGET=$${SECONDS_PER_TARGET:-600} bash fuzz/run
 
 # The Debian package libapache2-mod-dotnet, into build/deb/ (built from a copy of the source).
 deb: bootstrap
