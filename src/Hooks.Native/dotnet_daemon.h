@@ -52,6 +52,7 @@ struct dotnet_daemon_group {
     const char *socket_path;
     int listen_fd;
     pid_t parent_pid;          /* the process that made the socket (removes its name) */
+    int retired;               /* its socket and daemons live on after a graceful restart */
     unsigned char secret[DOTNET_WIRE_SECRET_LEN];
     dotnet_daemon_slot *slots;
 };
@@ -78,8 +79,11 @@ int dotnet_daemon_check_names(server_rec *main_server);
 /* dotnet_daemon_supervisor.c: post_config in the parent (not at configtest): makes each group's
    socket and secret and forks its daemons. OK, or an HTTP status refusing the start (logged). */
 int dotnet_daemon_post_config(apr_pool_t *pconf, server_rec *s);
-/* The MPM's monitor hook: restarts that were backed off. */
+/* The MPM's monitor hook: restarts that were backed off, and retired groups whose Apache children
+   are gone. */
 void dotnet_daemon_monitor(void);
+/* In a new child or daemon: close the sockets of retired groups it inherited. */
+void dotnet_daemon_close_retired(server_rec *s);
 
 /* dotnet_daemon_process.c: the daemon's life after the fork; never returns. */
 void dotnet_daemon_main(dotnet_daemon_slot *slot) __attribute__((noreturn));

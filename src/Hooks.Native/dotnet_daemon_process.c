@@ -417,13 +417,24 @@ static void *worker(void *unused)
         if (poll(&pfd, 1, 500) <= 0) {
             continue;
         }
-        fd = accept(group->listen_fd, NULL, NULL);
-        if (fd < 0) {
-            continue;   /* another thread or daemon took it */
-        }
+        /* Counted busy before accepting, under the lock that stopping is set under: once the
+           main thread saw no busy thread after stopping, nobody accepts and the runtime may stop. */
         pthread_mutex_lock(&count_lock);
+        if (stopping) {
+            pthread_mutex_unlock(&count_lock);
+            break;
+        }
         busy_threads++;
         pthread_mutex_unlock(&count_lock);
+        fd = accept(group->listen_fd, NULL, NULL);
+        if (fd < 0) {
+            /* another thread or daemon took it */
+            pthread_mutex_lock(&count_lock);
+            busy_threads--;
+            pthread_cond_broadcast(&count_changed);
+            pthread_mutex_unlock(&count_lock);
+            continue;
+        }
 
         tv.tv_sec = group->socket_timeout;
         tv.tv_usec = 0;
@@ -526,6 +537,7 @@ void dotnet_daemon_main(dotnet_daemon_slot *slot)
             g->listen_fd = -1;
         }
     }
+    dotnet_daemon_close_retired(ap_server_conf);
     /* Every control signal is taken by the main thread with sigwait; threads (the runtime's
        too) inherit the mask. The parent's handlers (restart, stop) mean nothing here. */
     sigemptyset(&mask);
@@ -568,11 +580,11 @@ void dotnet_daemon_main(dotnet_daemon_slot *slot)
             sig = 0;
         }
     }
-    stopping = 1;
     /* The requests in flight finish, within shutdown-timeout. */
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_sec += group->shutdown_timeout;
     pthread_mutex_lock(&count_lock);
+    stopping = 1;
     while (busy_threads > 0) {
         if (pthread_cond_timedwait(&count_changed, &count_lock, &deadline) == ETIMEDOUT) {
             DOTNET_SLOG(APLOG_WARNING, 0, ap_server_conf, DOTNET_DAEMON_EXITED,

@@ -7,8 +7,13 @@
  *
  * A daemon that dies is started again at once; one that keeps dying within seconds of its start
  * is restarted with a growing delay (up to 30 s, from the monitor hook) instead of in a loop.
- * When Apache restarts or stops, the daemons of the ending generation are sent SIGTERM: they
- * finish the requests they are serving (shutdown-timeout) and exit.
+ * When Apache stops or restarts hard, the daemons get SIGTERM: they finish the requests they are
+ * serving (shutdown-timeout) and exit. A graceful restart retires them instead: the group's
+ * socket, secret and daemons live on (in memory of the process pool, which outlives the
+ * configuration) while any Apache child of the old generation is still running, so the old
+ * children keep reaching the daemons that know their secret; once those children are gone, the
+ * old daemons are stopped and the old socket removed (the monitor hook checks about once a
+ * second).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +30,7 @@
 #include "http_log.h"
 #include "ap_mpm.h"
 #include "unixd.h"
+#include "scoreboard.h"
 #include "mod_dotnet.h"
 #include "dotnet_daemon.h"
 #include "dotnet_log.h"
@@ -37,6 +43,78 @@ APLOG_USE_MODULE(dotnet);
 static apr_pool_t *supervisor_pool;   /* pconf of the running generation */
 static int stopping;
 
+/* A group of an ended generation, kept until the Apache children of that generation are gone. */
+typedef struct retired_group {
+    struct retired_group *next;
+    apr_pool_t *pool;
+    const char *name;
+    const char *socket_path;
+    int fd;
+    apr_proc_t *daemons;
+    int ndaemons;
+    pid_t *children;          /* Apache's workers when the generation ended */
+    int nchildren;
+    apr_time_t stopped_at;    /* 0 while the old children may still use it */
+} retired_group;
+
+typedef struct {
+    retired_group *head;
+} retired_list;
+
+#define RETIRED_KEY "mod_dotnet.daemon_retired"
+
+/* The list lives in the process pool: the module's statics are reset at every restart. */
+static retired_list *retired(server_rec *s)
+{
+    void *list = NULL;
+    apr_pool_t *process_pool = s->process->pool;
+
+    apr_pool_userdata_get(&list, RETIRED_KEY, process_pool);
+    if (list == NULL) {
+        list = apr_pcalloc(process_pool, sizeof(retired_list));
+        apr_pool_userdata_set(list, RETIRED_KEY, apr_pool_cleanup_null, process_pool);
+    }
+    return list;
+}
+
+static int alive(pid_t pid)
+{
+    char path[64], stat[256];
+    const char *state;
+    ssize_t n;
+    int fd;
+
+    if (pid <= 0 || kill(pid, 0) != 0) {
+        return 0;
+    }
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        return 1;
+    }
+    n = read(fd, stat, sizeof(stat) - 1);
+    close(fd);
+    if (n <= 0) {
+        return 1;
+    }
+    stat[n] = '\0';
+    state = strrchr(stat, ')');
+    return !(state && state[1] == ' ' && (state[2] == 'Z' || state[2] == 'X'));
+}
+
+static void retired_maintenance(int reason, void *data, apr_wait_t status)
+{
+    apr_proc_t *proc = data;
+
+    (void)status;
+    if (reason == APR_OC_REASON_DEATH || reason == APR_OC_REASON_LOST) {
+        proc->pid = 0;   /* not restarted: its generation has ended */
+        apr_proc_other_child_unregister(proc);
+    }
+    else if (reason == APR_OC_REASON_RESTART && proc->pid > 0) {
+        kill(proc->pid, SIGTERM);   /* Apache stops */
+    }
+}
+
 static apr_status_t close_socket(void *data)
 {
     dotnet_daemon_group *g = data;
@@ -45,9 +123,9 @@ static apr_status_t close_socket(void *data)
         close(g->listen_fd);
         g->listen_fd = -1;
     }
-    /* Only the parent removes the name: a daemon or child running this pool's cleanups (at its
-       exit) must not take the socket away from the others. */
-    if (getpid() == g->parent_pid) {
+    /* Only the parent removes the name, and not when the group lives on retired: a daemon or
+       child running this pool's cleanups (at its exit) must not take the socket from the others. */
+    if (getpid() == g->parent_pid && !g->retired) {
         unlink(g->socket_path);
     }
     return APR_SUCCESS;
@@ -140,17 +218,17 @@ static void maintenance(int reason, void *data, apr_wait_t status)
         start_process(slot);
         return;
     case APR_OC_REASON_RESTART:
-    case APR_OC_REASON_UNREGISTER:
-        if (pid <= 0) {
-            return;   /* our own unregistering of a daemon that died */
-        }
-        /* Apache restarts or stops: this generation's daemons finish and exit. */
+        /* Apache stops (or restarts hard): this generation's daemons finish and exit. */
         stopping = 1;
         if (pid > 0) {
             kill(pid, SIGTERM);
         }
-        if (reason == APR_OC_REASON_RESTART) {
-            apr_proc_other_child_unregister(slot);
+        return;
+    case APR_OC_REASON_UNREGISTER:
+        /* pconf is cleared without a stop first: retire_groups took the daemons over (pid 0
+           here); a daemon still here was not taken over, so it ends with its generation. */
+        if (pid > 0) {
+            kill(pid, SIGTERM);
         }
         return;
     default:
@@ -179,11 +257,133 @@ static void start_process(dotnet_daemon_slot *slot)
     apr_proc_other_child_register(&slot->proc, maintenance, slot, NULL, supervisor_pool);
 }
 
+static void retire_step(server_rec *s)
+{
+    retired_list *list = retired(s);
+    retired_group **link = &list->head;
+    apr_time_t now = apr_time_now();
+
+    while (*link != NULL) {
+        retired_group *r = *link;
+        int i, busy = 0;
+
+        if (r->stopped_at == 0) {
+            for (i = 0; i < r->nchildren && !busy; i++) {
+                busy = alive(r->children[i]);
+            }
+            if (busy) {
+                link = &r->next;
+                continue;
+            }
+            /* No child of that generation is left: nobody can send its secret any more. */
+            for (i = 0; i < r->ndaemons; i++) {
+                if (r->daemons[i].pid > 0) {
+                    kill(r->daemons[i].pid, SIGTERM);
+                }
+            }
+            close(r->fd);
+            unlink(r->socket_path);
+            r->stopped_at = now;
+            DOTNET_SLOG(APLOG_INFO, 0, s, DOTNET_DAEMON_EXITED,
+                        "daemon group '%s' of an ended generation: its Apache children are gone; "
+                        "its daemons stop and %s is removed", r->name, r->socket_path);
+        }
+        for (i = 0; i < r->ndaemons; i++) {
+            busy |= r->daemons[i].pid > 0 && alive(r->daemons[i].pid);
+        }
+        if (!busy || now - r->stopped_at > apr_time_from_sec(60)) {
+            *link = r->next;
+            for (i = 0; i < r->ndaemons; i++) {
+                if (r->daemons[i].pid > 0) {
+                    apr_proc_other_child_unregister(&r->daemons[i]);
+                }
+            }
+            apr_pool_destroy(r->pool);
+            continue;
+        }
+        link = &r->next;
+    }
+}
+
+/* A graceful restart clears pconf: the running groups become retired ones instead of ending.
+   Registered last in post_config, so it runs first, before the groups' own cleanups. */
+static apr_status_t retire_groups(void *data)
+{
+    server_rec *s = data;
+    apr_array_header_t *groups = dotnet_daemon_groups();
+    retired_list *list;
+    int i, k, n;
+
+    if (stopping || groups == NULL) {
+        return APR_SUCCESS;   /* Apache stops: the daemons were told already */
+    }
+    list = retired(s);
+    for (i = 0; i < groups->nelts; i++) {
+        dotnet_daemon_group *g = APR_ARRAY_IDX(groups, i, dotnet_daemon_group *);
+        retired_group *r;
+        apr_pool_t *pool;
+
+        if (g->listen_fd < 0 || g->slots == NULL) {
+            continue;
+        }
+        apr_pool_create(&pool, s->process->pool);
+        r = apr_pcalloc(pool, sizeof(*r));
+        r->pool = pool;
+        r->name = apr_pstrdup(pool, g->name);
+        r->socket_path = apr_pstrdup(pool, g->socket_path);
+        r->fd = g->listen_fd;
+        g->listen_fd = -1;        /* the group's own cleanup must neither close nor unlink it */
+        g->retired = 1;
+        r->daemons = apr_pcalloc(pool, sizeof(apr_proc_t) * (apr_size_t)g->processes);
+        for (k = 0; k < g->processes; k++) {
+            if (g->slots[k].proc.pid > 0) {
+                r->daemons[r->ndaemons] = g->slots[k].proc;
+                /* Taken over: the slot's registration (in pconf) must not stop it. */
+                g->slots[k].proc.pid = 0;
+                apr_proc_other_child_unregister(&g->slots[k]);
+                apr_proc_other_child_register(&r->daemons[r->ndaemons], retired_maintenance,
+                                              &r->daemons[r->ndaemons], NULL, pool);
+                r->ndaemons++;
+            }
+        }
+        /* The Apache children of this generation: still running after a graceful restart. */
+        {
+            int server_limit = 0;
+            ap_mpm_query(AP_MPMQ_HARD_LIMIT_DAEMONS, &server_limit);
+            r->children = apr_pcalloc(pool, sizeof(pid_t) * (apr_size_t)(server_limit > 0 ? server_limit : 1));
+            for (n = 0; ap_scoreboard_image && n < server_limit; n++) {
+                pid_t pid = ap_scoreboard_image->parent[n].pid;
+                if (pid > 0) {
+                    r->children[r->nchildren++] = pid;
+                }
+            }
+        }
+        r->next = list->head;
+        list->head = r;
+    }
+    return APR_SUCCESS;
+}
+
+void dotnet_daemon_close_retired(server_rec *s)
+{
+    retired_group *r;
+
+    for (r = retired(s)->head; r != NULL; r = r->next) {
+        if (r->stopped_at == 0) {
+            close(r->fd);
+        }
+    }
+}
+
 void dotnet_daemon_monitor(void)
 {
     apr_array_header_t *groups = dotnet_daemon_groups();
     apr_time_t now = apr_time_now();
     int i, k;
+
+    if (ap_server_conf != NULL) {
+        retire_step(ap_server_conf);
+    }
 
     if (groups == NULL || supervisor_pool == NULL || stopping) {
         return;
@@ -261,5 +461,6 @@ int dotnet_daemon_post_config(apr_pool_t *pconf, server_rec *s)
             start_process(&g->slots[k]);
         }
     }
+    apr_pool_cleanup_register(pconf, s, retire_groups, apr_pool_cleanup_null);
     return OK;
 }

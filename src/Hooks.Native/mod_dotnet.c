@@ -48,6 +48,13 @@ static int dotnet_daemon_monitor_hook(apr_pool_t *p, server_rec *s)
     return DECLINED;
 }
 
+/* A worker child has no use for the sockets of retired daemon groups it inherited. */
+static void dotnet_daemon_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    (void)pchild;
+    dotnet_daemon_close_retired(s);
+}
+
 static void dotnet_register_hooks(apr_pool_t *p)
 {
     dotnet_authn_register(p);
@@ -60,6 +67,7 @@ static void dotnet_register_hooks(apr_pool_t *p)
     ap_hook_child_init(dotnet_child_init, NULL, NULL, APR_HOOK_REALLY_FIRST);
     /* Last, so an app started here finds every other module's child state ready. */
     ap_hook_child_init(dotnet_preload_child_init, NULL, NULL, APR_HOOK_REALLY_LAST);
+    ap_hook_child_init(dotnet_daemon_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     /* The parent's maintenance loop: children of threaded MPMs ask it for a graceful restart. */
     ap_hook_monitor(dotnet_child_recycle_monitor, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_monitor(dotnet_daemon_monitor_hook, NULL, NULL, APR_HOOK_MIDDLE);

@@ -1,0 +1,95 @@
+using AccessHooks.Integration.Tests.Infrastructure;
+
+namespace AccessHooks.Integration.Tests.Daemon;
+
+/// <summary>
+/// Issue 9: daemons replaced under load (maximum-requests, SIGINT, a graceful restart of Apache)
+/// without a failed request.
+/// </summary>
+public sealed class DaemonLoadTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    private static async Task<ApacheServer> StartAsync(string mpm, string options)
+    {
+        RepoPaths.RequireModule();
+        var s = new ApacheServer(mpm, new ApacheOptions { Cgid = false, AuthDebug = false });
+        s.WriteScript("hello.cs", "public static class App { public static Task Application(HttpContext c) => c.Response.WriteAsync($\"hello from {Environment.ProcessId}\"); }");
+        const string Global = "%{GLOBAL}", GroupName = "%{GROUP}";
+        s.Configure($"""
+            DotNetDaemonProcess site {options} display-name={GroupName}
+            DotNetScriptAlias /hello "{s.ScriptDir}/hello.cs" process-group=site application-group={Global}
+            <Directory "{s.ScriptDir}">
+                Require all granted
+            </Directory>
+            """);
+        await s.StartAsync();
+        using var http = new Http(s.BaseUrl);
+        Assert.Equal(200, (await http.GetAsync("/hello")).Status);
+        return s;
+    }
+
+    private static List<int> Daemons(ApacheServer s) =>
+        s.ChildPids().Where(p => { try { return File.ReadAllText($"/proc/{p}/cmdline").StartsWith("(dotnet:site)"); } catch (IOException) { return false; } }).ToList();
+
+    private static Func<Http, CancellationToken, Task<HttpResult>> Hello => (http, ct) => http.GetAsync("/hello", cancellationToken: ct);
+
+    [Theory]
+    [MemberData(nameof(Mpm.Both), MemberType = typeof(Mpm))]
+    public async Task Maximum_requests_recycles_daemons_under_load_without_a_failed_request(string mpm)
+    {
+        await using var s = await StartAsync(mpm, "processes=2 threads=4 maximum-requests=100");
+        var run = await LoadRun.RunAsync(s.BaseUrl, 8, TimeSpan.FromSeconds(8), Hello, keepAlive: false);
+        output.WriteLine($"{mpm}: {run}");
+        Assert.True(run.Requests > 400, run.ToString());
+        Assert.True(run.Errors == 0 && run.Count(200) == run.Requests, run + "\n" + s.ErrorLog[^Math.Min(4000, s.ErrorLog.Length)..]);
+        Assert.Contains("maximum-requests=100", s.ErrorLog);
+    }
+
+    [Theory]
+    [MemberData(nameof(Mpm.Both), MemberType = typeof(Mpm))]
+    public async Task Apache_graceful_restart_under_load_fails_no_request(string mpm)
+    {
+        await using var s = await StartAsync(mpm, "processes=2 threads=4");
+        var oldDaemons = Daemons(s);
+        var sockets = Path.Combine(s.Dir, "run", "dotnet");
+        var oldSocket = Directory.GetFiles(sockets, "*.sock").Single();
+        using var stop = new CancellationTokenSource();
+        var load = LoadRun.RunAsync(s.BaseUrl, 8, TimeSpan.FromSeconds(20), Hello, stop: stop.Token, keepAlive: false);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        s.Graceful();
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        stop.Cancel();
+        var run = await load;
+        output.WriteLine($"{mpm}: {run}");
+        Assert.True(run.Errors == 0 && run.Count(200) == run.Requests, run + "\n" + s.ErrorLog[^Math.Min(4000, s.ErrorLog.Length)..]);
+        // The old generation's daemons served its children until those were gone, then stopped;
+        // the new generation has its own socket and daemons.
+        Assert.True(await TestRun.WaitUntilAsync(() => !oldDaemons.Intersect(Daemons(s)).Any() && Daemons(s).Count == 2
+            && !File.Exists(oldSocket), TimeSpan.FromSeconds(20)),
+            $"old {string.Join(",", oldDaemons)}, now {string.Join(",", Daemons(s))}, sockets {string.Join(",", Directory.GetFiles(sockets))}\n{s.ErrorLog}");
+        Assert.Single(Directory.GetFiles(sockets, "*.sock"));
+        Assert.Contains("of an ended generation", s.ErrorLog);
+        using var http = new Http(s.BaseUrl);
+        Assert.Equal(200, (await http.GetAsync("/hello")).Status);
+    }
+
+    [Theory]
+    [MemberData(nameof(Mpm.Both), MemberType = typeof(Mpm))]
+    public async Task SIGINT_restarts_a_daemon_and_the_other_serves_meanwhile(string mpm)
+    {
+        await using var s = await StartAsync(mpm, "processes=2 threads=4");
+        var daemons = s.ChildPids().Where(p => File.ReadAllText($"/proc/{p}/cmdline").StartsWith("(dotnet:site)")).ToList();
+        Assert.Equal(2, daemons.Count);
+        using var stop = new CancellationTokenSource();
+        var load = LoadRun.RunAsync(s.BaseUrl, 8, TimeSpan.FromSeconds(20), Hello, stop: stop.Token, keepAlive: false);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        ProcessRunner.Check("kill", "-INT", daemons[0].ToString());
+        Assert.True(await TestRun.WaitUntilAsync(() => !s.ChildPids().Contains(daemons[0]) &&
+            s.ChildPids().Count(p => File.Exists($"/proc/{p}/cmdline") && File.ReadAllText($"/proc/{p}/cmdline").StartsWith("(dotnet:site)")) == 2,
+            TimeSpan.FromSeconds(10)), s.ErrorLog);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        stop.Cancel();
+        var run = await load;
+        output.WriteLine($"{mpm}: {run}");
+        Assert.True(run.Errors == 0 && run.Count(200) == run.Requests, run + "\n" + s.ErrorLog[^Math.Min(4000, s.ErrorLog.Length)..]);
+    }
+}
