@@ -53,6 +53,8 @@ struct dotnet_daemon_group {
     int listen_fd;
     pid_t parent_pid;          /* the process that made the socket (removes its name) */
     int retired;               /* its socket and daemons live on after a graceful restart */
+    const char *script_cache;  /* the daemons' DotNetScriptCache: a subdirectory of their own when
+                                  they run as another user than Apache's */
     unsigned char secret[DOTNET_WIRE_SECRET_LEN];
     dotnet_daemon_slot *slots;
 };

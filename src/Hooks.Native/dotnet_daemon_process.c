@@ -31,6 +31,7 @@
 #include "dotnet_daemon.h"
 #include "dotnet_gateway.h"
 #include "dotnet_runtime.h"
+#include "dotnet_config.h"
 #include "dotnet_log.h"
 
 APLOG_USE_MODULE(dotnet);
@@ -558,6 +559,8 @@ void dotnet_daemon_main(dotnet_daemon_slot *slot)
         _exit(0);
     }
     setenv("DOTNET_EnableDiagnostics", "0", 1);
+    /* This process's own copy of the configuration: its group's cache directory for the host. */
+    ((dotnet_server_cfg *)dotnet_main_server_config())->script_cache_effective = group->script_cache;
     host = dotnet_runtime_start(ap_server_conf);
     if (host == NULL) {
         _exit(1);   /* logged; the supervisor backs off */

@@ -33,6 +33,7 @@
 #include "scoreboard.h"
 #include "mod_dotnet.h"
 #include "dotnet_daemon.h"
+#include "dotnet_config.h"
 #include "dotnet_log.h"
 
 APLOG_USE_MODULE(dotnet);
@@ -449,6 +450,23 @@ int dotnet_daemon_post_config(apr_pool_t *pconf, server_rec *s)
         }
         if (!make_socket(pconf, s, g, prefix, *generation)) {
             return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        g->script_cache = dotnet_main_server_config()->script_cache_effective;
+        if (g->script_cache != NULL && g->uid != ap_unixd_config.user_id) {
+            /* Compiled scripts and data protection keys of a daemon running as its own user: a
+               directory only that user can write, so it can neither plant code for Apache's
+               children nor be planted on by them. */
+            const char *own = apr_pstrcat(pconf, g->script_cache, "/daemon-", g->name, NULL);
+            if ((mkdir(own, 0700) != 0 && errno != EEXIST) || chown(own, g->uid, g->gid) != 0
+                || chmod(own, 0700) != 0) {
+                DOTNET_SLOG(APLOG_WARNING, errno, s, DOTNET_SCRIPT_CACHE_ERROR,
+                            "daemon group '%s': cannot make its script cache %s; its daemons compile in memory",
+                            g->name, own);
+                g->script_cache = NULL;
+            }
+            else {
+                g->script_cache = own;
+            }
         }
     }
     /* Every socket exists before the first fork: each daemon closes the others' sockets. */

@@ -138,6 +138,22 @@ public sealed class DaemonModeTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Contains("body=300000", text);
     }
 
+    [Fact]
+    public async Task A_daemon_runs_as_the_user_its_group_names_with_a_script_cache_of_its_own()
+    {
+        await using var s = await StartAsync("event", options: "processes=1 threads=2 user=nobody group=nogroup");
+        var r = await HelloAsync(s);
+        Assert.True(r.Status == 200, r + "\n" + s.ErrorLog);
+        var daemon = DaemonPids(s).Single();
+        var uid = File.ReadAllText($"/proc/{daemon}/status").Split('\n').First(l => l.StartsWith("Uid:"))
+            .Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
+        Assert.Equal(ProcessRunner.Run("id", ["-u", "nobody"], TimeSpan.FromSeconds(5)).Output.Trim(), uid);
+        // It compiled into a cache directory only it can write, not Apache's.
+        Assert.DoesNotContain("DOTNET0213", s.ErrorLog);
+        var own = Directory.GetDirectories(TestRun.ScriptCache, "daemon-site").Single();
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(own));
+    }
+
     private static HashSet<string> ListeningTcpInodes()
     {
         var inodes = new HashSet<string>();
