@@ -22,6 +22,12 @@
 
 typedef struct dotnet_daemon_group dotnet_daemon_group;
 
+/* An app file a group runs (a DotNetScriptAlias target), and its mtime when last seen. */
+typedef struct {
+    const char *path;
+    apr_time_t mtime;
+} dotnet_daemon_watch;
+
 /* One daemon process slot of a group, kept by the parent. */
 typedef struct {
     dotnet_daemon_group *group;
@@ -30,6 +36,9 @@ typedef struct {
     apr_time_t started;
     int quick_deaths;          /* consecutive deaths soon after start: restarts back off */
     apr_time_t restart_at;     /* a pending restart (0: none) */
+    int ready_fd;              /* parent: read end of the pipe the daemon writes once when it serves */
+    int ready_write_fd;        /* the daemon's end (in the parent until the fork) */
+    int ready;                 /* the daemon said it serves */
 } dotnet_daemon_slot;
 
 struct dotnet_daemon_group {
@@ -53,6 +62,10 @@ struct dotnet_daemon_group {
     int listen_fd;
     pid_t parent_pid;          /* the process that made the socket (removes its name) */
     int retired;               /* its socket and daemons live on after a graceful restart */
+    apr_array_header_t *watched;  /* dotnet_daemon_watch: the aliases' app files */
+    int rolling;               /* a restart one process at a time is under way */
+    int roll_index;            /* the slot being replaced */
+    pid_t roll_old_pid;        /* its process before the restart (0: not signalled yet) */
     const char *script_cache;  /* the daemons' DotNetScriptCache: a subdirectory of their own when
                                   they run as another user than Apache's */
     unsigned char secret[DOTNET_WIRE_SECRET_LEN];
@@ -92,6 +105,6 @@ void dotnet_daemon_main(dotnet_daemon_slot *slot) __attribute__((noreturn));
 
 /* dotnet_daemon_relay.c: serves r through group's daemons. An HTTP status or OK. */
 int dotnet_daemon_relay(request_rec *r, dotnet_daemon_group *group, const char *application_group,
-                        const char *app_key, int pass_authorization, const char *script_name);
+                        const char *app_key, int pass_authorization, const char *script_name, int by_alias);
 
 #endif /* DOTNET_DAEMON_H */

@@ -565,9 +565,6 @@ void dotnet_daemon_main(dotnet_daemon_slot *slot)
     if (host == NULL) {
         _exit(1);   /* logged; the supervisor backs off */
     }
-    DOTNET_SLOG(APLOG_INFO, 0, ap_server_conf, DOTNET_DAEMON_STARTED,
-                "daemon process %d of group '%s' started (user %d, %d threads)", (int)getpid(),
-                group->name, (int)getuid(), group->threads);
     dotnet_preload_daemon(p, ap_server_conf, group->name);
 
     threads = apr_pcalloc(p, sizeof(pthread_t) * (apr_size_t)group->threads);
@@ -577,6 +574,15 @@ void dotnet_daemon_main(dotnet_daemon_slot *slot)
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         pthread_create(&threads[i], &attr, worker, NULL);
         pthread_attr_destroy(&attr);
+    }
+    DOTNET_SLOG(APLOG_INFO, 0, ap_server_conf, DOTNET_DAEMON_STARTED,
+                "daemon process %d of group '%s' serves (user %d, %d threads)", (int)getpid(),
+                group->name, (int)getuid(), group->threads);
+    /* Serving: tell the parent (a restart one process at a time waits for this). */
+    if (slot->ready_write_fd >= 0) {
+        ssize_t ignored = write(slot->ready_write_fd, "r", 1);
+        (void)ignored;
+        close(slot->ready_write_fd);
     }
     while (sig != SIGTERM && sig != SIGINT && sig != SIGQUIT) {
         if (sigwait(&mask, &sig) != 0) {

@@ -242,7 +242,7 @@ static int pass_body(relay *x)
 }
 
 static int send_request_head(request_rec *r, relay *x, const char *application_group, const char *app_key,
-                             int pass_authorization, const char *script_name)
+                             int pass_authorization, const char *script_name, int by_alias)
 {
     const dotnet_dir_cfg *d = dotnet_dir_config(r);
     int32_t nvars, nheaders, i;
@@ -257,7 +257,9 @@ static int send_request_head(request_rec *r, relay *x, const char *application_g
                         items[n].value = (v); items[n].value_len = strlen(v); n++; } while (0)
     ITEM("mod_dotnet.wire.app_path", r->filename);
     ITEM("mod_dotnet.wire.app_key", app_key);
-    ITEM("mod_dotnet.wire.check_reload", d->script_reloading != 0 ? "1" : "0");
+    /* An alias's app file is watched by the parent, which restarts the group one process at a
+       time when it changes; the daemons then need not check it per request. */
+    ITEM("mod_dotnet.wire.check_reload", d->script_reloading != 0 && !by_alias ? "1" : "0");
     for (i = 0; i < nvars; i++) {
         ITEM(vars[i].name, vars[i].value);
     }
@@ -302,7 +304,7 @@ static int send_request_head(request_rec *r, relay *x, const char *application_g
 }
 
 int dotnet_daemon_relay(request_rec *r, dotnet_daemon_group *g, const char *application_group,
-                        const char *app_key, int pass_authorization, const char *script_name)
+                        const char *app_key, int pass_authorization, const char *script_name, int by_alias)
 {
     relay x;
     int status, rc;
@@ -321,7 +323,7 @@ int dotnet_daemon_relay(request_rec *r, dotnet_daemon_group *g, const char *appl
     fcntl(x.fd, F_SETFL, fcntl(x.fd, F_GETFL) | O_NONBLOCK);
     x.out = apr_palloc(r->pool, CHUNK + 4);
     x.in = apr_palloc(r->pool, CHUNK);
-    if ((rc = send_request_head(r, &x, application_group, app_key, pass_authorization, script_name)) != OK) {
+    if ((rc = send_request_head(r, &x, application_group, app_key, pass_authorization, script_name, by_alias)) != OK) {
         close(x.fd);
         return rc;
     }

@@ -34,6 +34,7 @@
 #include "mod_dotnet.h"
 #include "dotnet_daemon.h"
 #include "dotnet_config.h"
+#include "dotnet_gateway.h"
 #include "dotnet_log.h"
 
 APLOG_USE_MODULE(dotnet);
@@ -178,6 +179,8 @@ static int make_socket(apr_pool_t *pconf, server_rec *s, dotnet_daemon_group *g,
 }
 
 static void start_process(dotnet_daemon_slot *slot);
+static int watched_changed(dotnet_daemon_group *g, apr_pool_t *p);
+static void roll_step(dotnet_daemon_group *g);
 
 static void maintenance(int reason, void *data, apr_wait_t status)
 {
@@ -241,11 +244,32 @@ static void start_process(dotnet_daemon_slot *slot)
 {
     apr_status_t rv;
 
+    int ready[2];
+
     slot->restart_at = 0;
     slot->started = apr_time_now();
+    slot->ready = 0;
+    if (slot->ready_fd >= 0) {
+        close(slot->ready_fd);
+    }
+    slot->ready_fd = slot->ready_write_fd = -1;
+    /* The daemon writes one byte here once its threads accept: a restart one process at a time
+       waits for it before stopping the next. */
+    if (pipe2(ready, O_CLOEXEC) == 0) {
+        slot->ready_fd = ready[0];
+        slot->ready_write_fd = ready[1];
+        fcntl(ready[0], F_SETFL, O_NONBLOCK);
+    }
     rv = apr_proc_fork(&slot->proc, supervisor_pool);
     if (rv == APR_INCHILD) {
+        if (slot->ready_fd >= 0) {
+            close(slot->ready_fd);
+        }
         dotnet_daemon_main(slot);
+    }
+    if (slot->ready_write_fd >= 0) {
+        close(slot->ready_write_fd);
+        slot->ready_write_fd = -1;
     }
     if (rv != APR_INPARENT) {
         DOTNET_SLOG(APLOG_ERR, rv, ap_server_conf, DOTNET_DAEMON_START_FAILED,
@@ -391,12 +415,103 @@ void dotnet_daemon_monitor(void)
     }
     for (i = 0; i < groups->nelts; i++) {
         dotnet_daemon_group *g = APR_ARRAY_IDX(groups, i, dotnet_daemon_group *);
+        if (!g->rolling && g->slots && watched_changed(g, supervisor_pool)) {
+            DOTNET_SLOG(APLOG_NOTICE, 0, ap_server_conf, DOTNET_DAEMON_EXITED,
+                        "daemon group '%s': an app file changed; restarting its processes one at a time",
+                        g->name);
+            g->rolling = 1;
+            g->roll_index = 0;
+            g->roll_old_pid = 0;
+        }
+        if (g->rolling) {
+            roll_step(g);
+        }
         for (k = 0; g->slots && k < g->processes; k++) {
             dotnet_daemon_slot *slot = &g->slots[k];
             if (slot->proc.pid == 0 && slot->restart_at != 0 && now >= slot->restart_at) {
                 start_process(slot);
             }
         }
+    }
+}
+
+/* Each group's app files: the targets of the aliases that run in it. */
+static void collect_watched(apr_pool_t *pconf, server_rec *main_server)
+{
+    server_rec *s;
+    int i;
+
+    for (s = main_server; s != NULL; s = s->next) {
+        const dotnet_server_cfg *cfg = ap_get_module_config(s->module_config, &dotnet_module);
+        for (i = 0; cfg->aliases && i < cfg->aliases->nelts; i++) {
+            const dotnet_alias *a = APR_ARRAY_IDX(cfg->aliases, i, const dotnet_alias *);
+            dotnet_daemon_group *g = a->process_group ? dotnet_daemon_group_find(a->process_group) : NULL;
+            dotnet_daemon_watch *w;
+            apr_finfo_t finfo;
+            int k, seen = 0;
+
+            if (g == NULL || a->regex != NULL) {
+                continue;
+            }
+            if (g->watched == NULL) {
+                g->watched = apr_array_make(pconf, 2, sizeof(dotnet_daemon_watch));
+            }
+            for (k = 0; k < g->watched->nelts; k++) {
+                seen |= strcmp(APR_ARRAY_IDX(g->watched, k, dotnet_daemon_watch).path, a->target) == 0;
+            }
+            if (seen) {
+                continue;
+            }
+            w = apr_array_push(g->watched);
+            w->path = a->target;
+            w->mtime = apr_stat(&finfo, a->target, APR_FINFO_MTIME, pconf) == APR_SUCCESS ? finfo.mtime : 0;
+        }
+    }
+}
+
+/* Whether one of the group's app files changed since last seen (and remembers the new times). */
+static int watched_changed(dotnet_daemon_group *g, apr_pool_t *p)
+{
+    int k, changed = 0;
+
+    for (k = 0; g->watched && k < g->watched->nelts; k++) {
+        dotnet_daemon_watch *w = &APR_ARRAY_IDX(g->watched, k, dotnet_daemon_watch);
+        apr_finfo_t finfo;
+        if (apr_stat(&finfo, w->path, APR_FINFO_MTIME, p) == APR_SUCCESS && finfo.mtime != w->mtime) {
+            w->mtime = finfo.mtime;
+            changed = 1;
+        }
+    }
+    return changed;
+}
+
+/* One step of a restart one process at a time: signal the next daemon, or wait until the one
+   signalled has a successor that serves. */
+static void roll_step(dotnet_daemon_group *g)
+{
+    dotnet_daemon_slot *slot;
+    char byte;
+
+    if (g->roll_index >= g->processes) {
+        g->rolling = 0;
+        DOTNET_SLOG(APLOG_NOTICE, 0, ap_server_conf, DOTNET_DAEMON_EXITED,
+                    "daemon group '%s': every process was restarted after its app changed", g->name);
+        return;
+    }
+    slot = &g->slots[g->roll_index];
+    if (g->roll_old_pid == 0) {
+        if (slot->proc.pid <= 0) {
+            return;   /* being restarted already: wait for it */
+        }
+        g->roll_old_pid = slot->proc.pid;
+        kill(slot->proc.pid, SIGINT);
+        return;
+    }
+    if (slot->proc.pid > 0 && slot->proc.pid != g->roll_old_pid && slot->ready_fd >= 0
+        && (slot->ready || read(slot->ready_fd, &byte, 1) == 1)) {
+        slot->ready = 1;
+        g->roll_index++;
+        g->roll_old_pid = 0;
     }
 }
 
@@ -455,8 +570,9 @@ int dotnet_daemon_post_config(apr_pool_t *pconf, server_rec *s)
         if (g->script_cache != NULL && g->uid != ap_unixd_config.user_id) {
             /* Compiled scripts and data protection keys of a daemon running as its own user: a
                directory only that user can write, so it can neither plant code for Apache's
-               children nor be planted on by them. */
-            const char *own = apr_pstrcat(pconf, g->script_cache, "/daemon-", g->name, NULL);
+               children nor be planted on by them. Beside Apache's cache, not in it: that one is
+               private to Apache's user. */
+            const char *own = apr_pstrcat(pconf, g->script_cache, ".daemon-", g->name, NULL);
             if ((mkdir(own, 0700) != 0 && errno != EEXIST) || chown(own, g->uid, g->gid) != 0
                 || chmod(own, 0700) != 0) {
                 DOTNET_SLOG(APLOG_WARNING, errno, s, DOTNET_SCRIPT_CACHE_ERROR,
@@ -469,6 +585,7 @@ int dotnet_daemon_post_config(apr_pool_t *pconf, server_rec *s)
             }
         }
     }
+    collect_watched(pconf, s);
     /* Every socket exists before the first fork: each daemon closes the others' sockets. */
     for (i = 0; i < groups->nelts; i++) {
         dotnet_daemon_group *g = APR_ARRAY_IDX(groups, i, dotnet_daemon_group *);
@@ -476,6 +593,7 @@ int dotnet_daemon_post_config(apr_pool_t *pconf, server_rec *s)
         for (k = 0; k < g->processes; k++) {
             g->slots[k].group = g;
             g->slots[k].index = k + 1;
+            g->slots[k].ready_fd = g->slots[k].ready_write_fd = -1;
             start_process(&g->slots[k]);
         }
     }

@@ -155,7 +155,7 @@ static int serve(request_rec *r, int *cut)
                                        dotnet_app_key(r->pool, r->server, alias && !alias->regex ? alias->url : r->filename),
                                        alias && alias->pass_authorization != DOTNET_UNSET ? alias->pass_authorization
                                        : d->pass_authorization == 1,
-                                       script_name(r));
+                                       script_name(r), alias != NULL && alias->regex == NULL);
         }
     }
     host = dotnet_runtime_get(r);

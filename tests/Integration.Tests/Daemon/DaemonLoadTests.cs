@@ -92,4 +92,37 @@ public sealed class DaemonLoadTests(Xunit.Abstractions.ITestOutputHelper output)
         output.WriteLine($"{mpm}: {run}");
         Assert.True(run.Errors == 0 && run.Count(200) == run.Requests, run + "\n" + s.ErrorLog[^Math.Min(4000, s.ErrorLog.Length)..]);
     }
+
+    [Theory]
+    [MemberData(nameof(Mpm.Both), MemberType = typeof(Mpm))]
+    public async Task Touching_the_app_restarts_the_group_one_process_at_a_time_under_load(string mpm)
+    {
+        await using var s = await StartAsync(mpm, "processes=2 threads=4");
+        var before = Daemons(s);
+        Assert.Equal(2, before.Count);
+        using var stop = new CancellationTokenSource();
+        // Each new daemon compiles the changed script before it serves (the first; the second finds
+        // it in the cache), so the roll takes seconds: 4 clients keep it loaded meanwhile.
+        var load = LoadRun.RunAsync(s.BaseUrl, 4, TimeSpan.FromSeconds(90), Hello, stop: stop.Token, keepAlive: false);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var app = Path.Combine(s.ScriptDir, "hello.cs");
+        File.WriteAllText(app, File.ReadAllText(app).Replace("hello from", "hello again from"));
+        var replaced = await TestRun.WaitUntilAsync(() => !before.Intersect(Daemons(s)).Any() && Daemons(s).Count == 2
+            && s.ErrorLog.Contains("every process was restarted"), TimeSpan.FromSeconds(75));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        stop.Cancel();
+        var run = await load;
+        output.WriteLine($"{mpm}: {run}");
+        Assert.True(replaced, $"daemons before {string.Join(",", before)}, now {string.Join(",", Daemons(s))}\n{s.ErrorLog}");
+        Assert.True(run.Errors == 0 && run.Count(200) == run.Requests, run + "\n" + s.ErrorLog[^Math.Min(4000, s.ErrorLog.Length)..]);
+        using var http = new Http(s.BaseUrl);
+        Assert.StartsWith("hello again from", (await http.GetAsync("/hello")).Body);
+        // One at a time: the second daemon was stopped only after the first one's successor said
+        // it serves (its DOTNET0250 line comes before the second daemon's exit).
+        var log = s.ErrorLog;
+        var exits = before.Select(p => log.IndexOf($"daemon process {p} of group 'site' exited", StringComparison.Ordinal)).Order().ToList();
+        Assert.All(exits, i => Assert.True(i >= 0, log));
+        var firstSuccessorStarted = log.IndexOf("DOTNET0250", exits[0], StringComparison.Ordinal);
+        Assert.True(firstSuccessorStarted > exits[0] && firstSuccessorStarted < exits[1], log);
+    }
 }
