@@ -55,6 +55,10 @@ struct dotnet_daemon_group {
     int socket_timeout;        /* seconds: reading and writing a request on the socket */
     int connect_timeout;       /* seconds: connecting while the daemons restart */
     int shutdown_timeout;      /* seconds: a daemon's requests to finish when it stops */
+    int request_timeout;       /* seconds; 0 = none: a request running longer is answered 504
+                                  and its daemon restarts */
+    int graceful_timeout;      /* seconds: the other requests' time to finish when a daemon
+                                  restarts for request-timeout or maximum-requests */
     int listen_backlog;
 
     /* Made by the parent in post_config, inherited by Apache's children and the daemons. */

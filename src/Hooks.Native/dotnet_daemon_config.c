@@ -96,8 +96,7 @@ const char *dotnet_set_daemon_process(cmd_parms *cmd, void *mconfig, int argc, c
 {
     /* Refused by name until they are enforced: accepting them would promise what does not happen. */
     static const char *const not_yet[] = {
-        "restart-interval", "inactivity-timeout", "request-timeout", "graceful-timeout",
-        "queue-timeout", NULL
+        "restart-interval", "inactivity-timeout", "queue-timeout", NULL
     };
     dotnet_daemon_group *g;
     const char *err;
@@ -129,6 +128,7 @@ const char *dotnet_set_daemon_process(cmd_parms *cmd, void *mconfig, int argc, c
     g->socket_timeout = 60;
     g->connect_timeout = 15;
     g->shutdown_timeout = 5;
+    g->graceful_timeout = 15;
     g->listen_backlog = 100;
     g->listen_fd = -1;
     g->uid = ap_unixd_config.user_id;
@@ -171,6 +171,12 @@ const char *dotnet_set_daemon_process(cmd_parms *cmd, void *mconfig, int argc, c
         else if (strcmp(key, "shutdown-timeout") == 0) {
             ok = parse_int(value, 1, 3600, &g->shutdown_timeout);
         }
+        else if (strcmp(key, "request-timeout") == 0) {
+            ok = parse_int(value, 1, 86400, &g->request_timeout);
+        }
+        else if (strcmp(key, "graceful-timeout") == 0) {
+            ok = parse_int(value, 0, 3600, &g->graceful_timeout);
+        }
         else if (strcmp(key, "listen-backlog") == 0) {
             ok = parse_int(value, 1, 65535, &g->listen_backlog);
         }
@@ -204,7 +210,7 @@ const char *dotnet_set_daemon_process(cmd_parms *cmd, void *mconfig, int argc, c
             return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT,
                                   "%s %s: unknown option '%s' (options: processes=, threads=, user=, "
                                   "group=, home=, maximum-requests=, display-name=, socket-timeout=, "
-                                  "connect-timeout=, shutdown-timeout=, listen-backlog=)",
+                                  "connect-timeout=, shutdown-timeout=, request-timeout=, graceful-timeout=, listen-backlog=)",
                                   cmd->cmd->name, g->name, key);
         }
         if (!ok) {

@@ -53,8 +53,19 @@ typedef struct {
     uint32_t frame_left;       /* bytes left in the current request body frame */
     int body_done;
     int headers_sent;
-    int broken;                /* a write failed: the relay is gone */
+    int broken;                /* a write failed, or request-timeout answered for the app */
+    pthread_mutex_t write_lock;  /* the worker's writes against the watchdog's 504 */
 } conn;
+
+/* What each worker serves now, for the request-timeout watchdog (guarded by count_lock). */
+typedef struct {
+    conn *c;
+    apr_time_t started;
+    int timed_out;
+} serving_slot;
+
+static serving_slot *serving;
+static int stop_for_timeout;   /* the stop was asked by the watchdog: wait graceful-timeout */
 
 static int fill(conn *c)
 {
@@ -82,7 +93,19 @@ static int fill(conn *c)
     return n > 0 ? 1 : n == 0 ? 0 : -1;
 }
 
+static int write_all_locked(conn *c, const struct iovec *iov, int n);
+
 static int write_all(conn *c, const struct iovec *iov, int n)
+{
+    int rc;
+
+    pthread_mutex_lock(&c->write_lock);
+    rc = write_all_locked(c, iov, n);
+    pthread_mutex_unlock(&c->write_lock);
+    return rc;
+}
+
+static int write_all_locked(conn *c, const struct iovec *iov, int n)
 {
     struct iovec v[4];
     int i;
@@ -262,9 +285,29 @@ static void refuse(int fd, const char *why)
                 group->name, (int)peer.pid, (int)peer.uid, why);
 }
 
-static void serve(int fd, apr_pool_t *p)
+static void serve_connection(int fd, apr_pool_t *p, conn *out);
+
+static void serve(int fd, apr_pool_t *p, int index)
 {
-    conn c;
+    conn *c = apr_pcalloc(p, sizeof(conn));
+
+    pthread_mutex_init(&c->write_lock, NULL);
+    pthread_mutex_lock(&count_lock);
+    serving[index].c = c;
+    serving[index].started = apr_time_now();
+    serving[index].timed_out = 0;
+    pthread_mutex_unlock(&count_lock);
+    serve_connection(fd, p, c);
+    pthread_mutex_lock(&count_lock);
+    serving[index].c = NULL;
+    pthread_mutex_unlock(&count_lock);
+    pthread_mutex_lock(&c->write_lock);   /* the watchdog is not writing to it now */
+    pthread_mutex_unlock(&c->write_lock);
+    pthread_mutex_destroy(&c->write_lock);
+}
+
+static void serve_connection(int fd, apr_pool_t *p, conn *out)
+{
     dotnet_wire_preamble pre;
     dotnet_wire_item *items;
     dotnet_wire_status st;
@@ -276,15 +319,14 @@ static void serve(int fd, apr_pool_t *p)
     uint32_t i, nitems;
     int32_t nvars = 0, rc;
 
-    memset(&c, 0, sizeof(c));
-    c.fd = fd;
-    c.cap = 64 * 1024;
-    c.buf = apr_palloc(p, c.cap);
+    out->fd = fd;
+    out->cap = 64 * 1024;
+    out->buf = apr_palloc(p, out->cap);
 
     /* The secret first: nothing else of a connection without it is looked at. */
-    while ((st = dotnet_wire_preamble_parse(c.buf, c.end, &pre)) == DOTNET_WIRE_NEED_MORE) {
-        if (fill(&c) <= 0) {
-            if (c.end > 0) {
+    while ((st = dotnet_wire_preamble_parse(out->buf, out->end, &pre)) == DOTNET_WIRE_NEED_MORE) {
+        if (fill(out) <= 0) {
+            if (out->end > 0) {
                 refuse(fd, "the connection ended (or timed out) inside the request preamble");
             }
             return;
@@ -299,28 +341,28 @@ static void serve(int fd, apr_pool_t *p)
         refuse(fd, "it did not carry this generation's secret");
         return;
     }
-    c.start = DOTNET_WIRE_PREAMBLE_LEN;
+    out->start = DOTNET_WIRE_PREAMBLE_LEN;
     nitems = pre.nvars + pre.nheaders;
     items = apr_palloc(p, sizeof(*items) * (nitems ? nitems : 1));
     for (;;) {
-        st = dotnet_wire_items_parse(c.buf + c.start, c.end - c.start, nitems, items, &used);
+        st = dotnet_wire_items_parse(out->buf + out->start, out->end - out->start, nitems, items, &used);
         if (st != DOTNET_WIRE_NEED_MORE) {
             break;
         }
-        if (c.end == c.cap) {
+        if (out->end == out->cap) {
             /* Grow up to the block limit: a request's variables and headers. */
-            size_t cap = c.cap * 2;
+            size_t cap = out->cap * 2;
             unsigned char *bigger;
             if (cap > DOTNET_WIRE_MAX_BLOCK + DOTNET_WIRE_PREAMBLE_LEN + 4) {
                 st = DOTNET_WIRE_TOO_LARGE;
                 break;
             }
             bigger = apr_palloc(p, cap);
-            memcpy(bigger, c.buf, c.end);
-            c.buf = bigger;
-            c.cap = cap;
+            memcpy(bigger, out->buf, out->end);
+            out->buf = bigger;
+            out->cap = cap;
         }
-        if (fill(&c) <= 0) {
+        if (fill(out) <= 0) {
             refuse(fd, "the connection ended (or timed out) inside the request's headers");
             return;
         }
@@ -329,7 +371,7 @@ static void serve(int fd, apr_pool_t *p)
         refuse(fd, "malformed or oversized request headers");
         return;
     }
-    c.start += used;
+    out->start += used;
 
     memset(&call, 0, sizeof(call));
     vars = apr_palloc(p, sizeof(ah_kv) * (pre.nvars + 1));
@@ -365,7 +407,7 @@ static void serve(int fd, apr_pool_t *p)
     call.headers = headers;
     call.nheaders = (int32_t)pre.nheaders;
     call.log_ctx = NULL;   /* server-level lines: there is no request_rec in a daemon */
-    io.ctx = &c;
+    io.ctx = out;
     io.read = io_read;
     io.send_headers = io_send_headers;
     io.write = io_write;
@@ -380,35 +422,35 @@ static void serve(int fd, apr_pool_t *p)
 
     if (rc != AH_CALL_OK || result.outcome != 0) {
         int status = result.outcome >= 400 && result.outcome <= 599 ? result.outcome : 500;
-        if (!c.headers_sent) {
+        if (!out->headers_sent) {
             char line[32];
             struct iovec iov[1];
             snprintf(line, sizeof(line), "Status: %d\r\n\r\n", status);
             iov[0].iov_base = line;
             iov[0].iov_len = strlen(line);
-            c.headers_sent = 1;
-            if (write_all(&c, iov, 1) == 0) {
-                write_frame(&c, 0, NULL, 0);
+            out->headers_sent = 1;
+            if (write_all(out, iov, 1) == 0) {
+                write_frame(out, 0, NULL, 0);
             }
         }
         else {
-            write_frame(&c, DOTNET_FRAME_ABORT, NULL, 0);
+            write_frame(out, DOTNET_FRAME_ABORT, NULL, 0);
         }
         return;
     }
-    if (!c.headers_sent) {
-        io_send_headers(&c, 200, NULL, NULL, 0);
+    if (!out->headers_sent) {
+        io_send_headers(out, 200, NULL, NULL, 0);
     }
-    write_frame(&c, 0, NULL, 0);
+    write_frame(out, 0, NULL, 0);
 }
 
 /* ------------------------------------------------------------------ workers */
 
-static void *worker(void *unused)
+static void *worker(void *arg)
 {
+    int index = (int)(intptr_t)arg;
     apr_pool_t *p;
 
-    (void)unused;
     apr_pool_create(&p, NULL);
     while (!stopping) {
         struct pollfd pfd = { group->listen_fd, POLLIN, 0 };
@@ -441,7 +483,7 @@ static void *worker(void *unused)
         tv.tv_usec = 0;
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-        serve(fd, p);
+        serve(fd, p, index);
         close(fd);
         apr_pool_clear(p);
 
@@ -456,6 +498,60 @@ static void *worker(void *unused)
             kill(getpid(), SIGTERM);   /* wakes the main thread's sigwait */
         }
         pthread_cond_broadcast(&count_changed);
+        pthread_mutex_unlock(&count_lock);
+    }
+    return NULL;
+}
+
+/* request-timeout: a request running longer is answered 504 for the app (if it had not answered
+   yet) and the daemon is restarted: its stuck thread cannot be freed any other way. The other
+   requests get graceful-timeout to finish. */
+static void *watchdog(void *unused)
+{
+    (void)unused;
+    while (!stopping) {
+        apr_time_t now;
+        int i;
+
+        apr_sleep(apr_time_from_sec(1));
+        now = apr_time_now();
+        pthread_mutex_lock(&count_lock);
+        for (i = 0; i < group->threads; i++) {
+            serving_slot *sv = &serving[i];
+            conn *c = sv->c;
+            if (c == NULL || sv->timed_out || now - sv->started < apr_time_from_sec(group->request_timeout)) {
+                continue;
+            }
+            sv->timed_out = 1;
+            pthread_mutex_lock(&c->write_lock);
+            if (!c->broken) {
+                if (!c->headers_sent) {
+                    static const char answer[] = "Status: 504 Gateway Timeout\r\n\r\n\0\0\0\0";
+                    ssize_t ignored = write(c->fd, answer, sizeof(answer) - 1);
+                    (void)ignored;
+                }
+                else {
+                    unsigned char abort_frame[4];
+                    ssize_t ignored;
+                    dotnet_wire_frame_encode(abort_frame, DOTNET_FRAME_ABORT);
+                    ignored = write(c->fd, abort_frame, 4);
+                    (void)ignored;
+                }
+                c->broken = 1;   /* the app's later writes go nowhere */
+                shutdown(c->fd, SHUT_RDWR);
+            }
+            pthread_mutex_unlock(&c->write_lock);
+            DOTNET_SLOG(APLOG_ERR, 0, ap_server_conf, DOTNET_DAEMON_REQUEST_TIMEOUT,
+                        "daemon process %d of group '%s': a request ran past request-timeout=%d s; "
+                        "it was answered 504 and this daemon restarts (its other requests get "
+                        "graceful-timeout=%d s)", (int)getpid(), group->name, group->request_timeout,
+                        group->graceful_timeout);
+            if (!stopping) {
+                stop_for_timeout = 1;
+                stopping = 1;
+                kill(getpid(), SIGTERM);   /* wakes the main thread */
+            }
+        }
         pthread_mutex_unlock(&count_lock);
     }
     return NULL;
@@ -567,12 +663,16 @@ void dotnet_daemon_main(dotnet_daemon_slot *slot)
     }
     dotnet_preload_daemon(p, ap_server_conf, group->name);
 
-    threads = apr_pcalloc(p, sizeof(pthread_t) * (apr_size_t)group->threads);
-    for (i = 0; i < group->threads; i++) {
+    threads = apr_pcalloc(p, sizeof(pthread_t) * (apr_size_t)(group->threads + 1));
+    serving = apr_pcalloc(p, sizeof(serving_slot) * (apr_size_t)group->threads);
+    for (i = 0; i <= group->threads; i++) {
         pthread_attr_t attr;
+        if (i == group->threads && group->request_timeout <= 0) {
+            break;
+        }
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        pthread_create(&threads[i], &attr, worker, NULL);
+        pthread_create(&threads[i], &attr, i < group->threads ? worker : watchdog, (void *)(intptr_t)i);
         pthread_attr_destroy(&attr);
     }
     DOTNET_SLOG(APLOG_INFO, 0, ap_server_conf, DOTNET_DAEMON_STARTED,
@@ -589,17 +689,18 @@ void dotnet_daemon_main(dotnet_daemon_slot *slot)
             sig = 0;
         }
     }
-    /* The requests in flight finish, within shutdown-timeout. */
+    /* The requests in flight finish, within shutdown-timeout (graceful-timeout when the daemon
+       restarts for a request past request-timeout or maximum-requests). */
     clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += group->shutdown_timeout;
+    deadline.tv_sec += stop_for_timeout || (group->maximum_requests > 0 && served >= group->maximum_requests)
+                       ? group->graceful_timeout : group->shutdown_timeout;
     pthread_mutex_lock(&count_lock);
     stopping = 1;
     while (busy_threads > 0) {
         if (pthread_cond_timedwait(&count_changed, &count_lock, &deadline) == ETIMEDOUT) {
             DOTNET_SLOG(APLOG_WARNING, 0, ap_server_conf, DOTNET_DAEMON_EXITED,
-                        "daemon process %d of group '%s': %d requests still running after "
-                        "shutdown-timeout=%d; exiting", (int)getpid(), group->name, busy_threads,
-                        group->shutdown_timeout);
+                        "daemon process %d of group '%s': %d requests still running when it had "
+                        "to stop; exiting", (int)getpid(), group->name, busy_threads);
             break;
         }
     }

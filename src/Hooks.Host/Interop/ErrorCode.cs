@@ -61,6 +61,7 @@ internal enum ErrorCode
     DaemonRequestRefused = 253,
     DaemonConnectFailed = 254,
     DaemonGroupUnknown = 255,
+    DaemonRequestTimeout = 256,
     ConfigBadArgument = 300,
     ConfigNotAllowed = 301,
     ConfigNoScript = 302,

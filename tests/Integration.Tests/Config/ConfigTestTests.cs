@@ -41,9 +41,7 @@ public sealed class ConfigTestTests
     // Options of the design that this release does not enforce yet fail configtest by name, never
     // silently ignored (an admin would believe requests are bounded).
     [Theory]
-    [InlineData("DotNetDaemonProcess shop request-timeout=60", "request-timeout=")]
     [InlineData("DotNetDaemonProcess shop queue-timeout=10", "queue-timeout=")]
-    [InlineData("DotNetDaemonProcess shop graceful-timeout=10", "graceful-timeout=")]
     [InlineData("DotNetDaemonProcess shop restart-interval=3600", "restart-interval=")]
     [InlineData("DotNetDaemonProcess shop inactivity-timeout=300", "inactivity-timeout=")]
     public void Daemon_options_not_enforced_yet_are_refused_at_configtest_by_name(string directive, string option)

@@ -245,6 +245,28 @@ public sealed class DaemonModeTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_request_past_request_timeout_is_504_with_DOTNET0256_and_its_daemon_restarts_gracefully()
+    {
+        await using var s = await StartAsync("event", options: "processes=1 threads=4 request-timeout=3 graceful-timeout=10");
+        using var http = new Http(s.BaseUrl, TimeSpan.FromSeconds(30), keepAlive: false);
+        Assert.Equal(200, (await http.GetAsync("/slow?ms=1")).Status);
+        var daemon = DaemonPids(s).Single();
+        var mark = s.ErrorLogLength;
+        var stuck = http.GetAsync("/slow?ms=20000");
+        await Task.Delay(2000);
+        // Started before the timeout fires: it finishes on the old daemon within graceful-timeout.
+        var other = http.GetAsync("/slow?ms=3000");
+        var r = await stuck;
+        Assert.Equal(504, r.Status);
+        Assert.True(await s.WaitForErrorLogAsync("DOTNET0256", TimeSpan.FromSeconds(5), mark), s.ErrorLogSince(mark));
+        var o = await other;
+        Assert.True(o.Status == 200 && o.Body == "slept", o + "\n" + s.ErrorLogSince(mark));
+        Assert.True(await TestRun.WaitUntilAsync(() => DaemonPids(s) is [var p] && p != daemon, TimeSpan.FromSeconds(20)), s.ErrorLogSince(mark));
+        var after = await HelloAsync(s);
+        Assert.True(after.Status == 200, after + "\n" + s.ErrorLogSince(mark));
+    }
+
+    [Fact]
     public async Task Forged_requests_and_random_bytes_on_the_socket_are_refused_and_logged()
     {
         await using var s = await StartAsync("event", options: "processes=1 threads=2");
