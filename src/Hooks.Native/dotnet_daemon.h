@@ -39,6 +39,7 @@ typedef struct {
     int ready_fd;              /* parent: read end of the pipe the daemon writes once when it serves */
     int ready_write_fd;        /* the daemon's end (in the parent until the fork) */
     int ready;                 /* the daemon said it serves */
+    void *figures;             /* dotnet_daemon_figures in the status memory, or NULL */
 } dotnet_daemon_slot;
 
 struct dotnet_daemon_group {

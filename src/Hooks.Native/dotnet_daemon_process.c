@@ -32,11 +32,13 @@
 #include "dotnet_gateway.h"
 #include "dotnet_runtime.h"
 #include "dotnet_config.h"
+#include "dotnet_status.h"
 #include "dotnet_log.h"
 
 APLOG_USE_MODULE(dotnet);
 
 static dotnet_daemon_group *group;
+static dotnet_daemon_figures *figures;   /* this daemon's line on the status page */
 static const ah_host_exports *host;
 static volatile int stopping;
 static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -487,6 +489,9 @@ static void *worker(void *arg)
         close(fd);
         apr_pool_clear(p);
 
+        if (figures != NULL) {
+            __atomic_fetch_add(&figures->requests, 1, __ATOMIC_RELAXED);
+        }
         pthread_mutex_lock(&count_lock);
         busy_threads--;
         served++;
@@ -624,6 +629,7 @@ void dotnet_daemon_main(dotnet_daemon_slot *slot)
     struct timespec deadline;
 
     group = slot->group;
+    figures = slot->figures;
     apr_pool_create(&p, NULL);
     /* Apache's listeners and the other groups' sockets are not this process's business. */
     ap_close_listeners_ex(ap_listeners);

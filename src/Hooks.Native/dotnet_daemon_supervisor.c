@@ -36,6 +36,7 @@
 #include "dotnet_config.h"
 #include "dotnet_gateway.h"
 #include "dotnet_log.h"
+#include "dotnet_status.h"
 
 APLOG_USE_MODULE(dotnet);
 
@@ -193,6 +194,13 @@ static void maintenance(int reason, void *data, apr_wait_t status)
     case APR_OC_REASON_LOST:
         /* pid 0 first: unregistering calls back with UNREGISTER, which must not read as a stop. */
         slot->proc.pid = 0;
+        if (slot->figures != NULL) {
+            dotnet_daemon_figures *f = slot->figures;
+            __atomic_store_n(&f->pid, 0, __ATOMIC_RELEASE);
+            if (!stopping && supervisor_pool != NULL) {
+                __atomic_fetch_add(&f->restarts, 1, __ATOMIC_RELAXED);
+            }
+        }
         apr_proc_other_child_unregister(slot);
         if (stopping || supervisor_pool == NULL) {
             return;
@@ -270,6 +278,11 @@ static void start_process(dotnet_daemon_slot *slot)
     if (slot->ready_write_fd >= 0) {
         close(slot->ready_write_fd);
         slot->ready_write_fd = -1;
+    }
+    if (rv == APR_INPARENT && slot->figures != NULL) {
+        dotnet_daemon_figures *f = slot->figures;
+        f->started = slot->started;
+        __atomic_store_n(&f->pid, (apr_uint32_t)slot->proc.pid, __ATOMIC_RELEASE);
     }
     if (rv != APR_INPARENT) {
         DOTNET_SLOG(APLOG_ERR, rv, ap_server_conf, DOTNET_DAEMON_START_FAILED,
@@ -586,6 +599,7 @@ int dotnet_daemon_post_config(apr_pool_t *pconf, server_rec *s)
         }
     }
     collect_watched(pconf, s);
+    dotnet_status_daemons_reset();
     /* Every socket exists before the first fork: each daemon closes the others' sockets. */
     for (i = 0; i < groups->nelts; i++) {
         dotnet_daemon_group *g = APR_ARRAY_IDX(groups, i, dotnet_daemon_group *);
@@ -594,6 +608,7 @@ int dotnet_daemon_post_config(apr_pool_t *pconf, server_rec *s)
             g->slots[k].group = g;
             g->slots[k].index = k + 1;
             g->slots[k].ready_fd = g->slots[k].ready_write_fd = -1;
+            g->slots[k].figures = dotnet_status_daemon(g->name, k + 1);
             start_process(&g->slots[k]);
         }
     }

@@ -62,6 +62,20 @@ typedef struct {
     apr_uint64_t events[DOTNET_EVENT_COUNT];
 } dotnet_counters;
 
+/* One daemon process of a DotNetDaemonProcess group, kept by the parent (pid, start, restarts)
+   and by the daemon itself (requests), which shares the memory since it is forked from the
+   parent. */
+#define DOTNET_STATUS_DAEMON_SLOTS 128
+typedef struct {
+    char group[64];            /* "" = unused */
+    apr_uint32_t index;        /* 1..processes */
+    apr_uint32_t pid;          /* 0 = not running */
+    apr_uint32_t restarts;
+    apr_uint32_t padding;
+    apr_time_t started;
+    apr_uint64_t requests;
+} dotnet_daemon_figures;
+
 /* A copy of one child's slot, read for the page. */
 typedef struct {
     pid_t pid;
@@ -78,6 +92,8 @@ typedef struct {
     int nchildren;
     dotnet_child_figures *children;
     dotnet_counters total;         /* exited + every live child */
+    int ndaemons;
+    dotnet_daemon_figures *daemons;
 } dotnet_status_snapshot;
 
 /* post_config (parent): makes the memory once per ServerLimit; it outlives restarts, so
@@ -99,6 +115,11 @@ void dotnet_status_logged_code(int code);
 
 /* The error code of a call that failed: exceptions, compile errors and timeouts are counted. */
 void dotnet_status_failed_call(int code);
+
+/* Parent, at each start: forget the daemons of the previous configuration. */
+void dotnet_status_daemons_reset(void);
+/* Parent: the figures of daemon `index` of `group` (NULL when counting is off or all are taken). */
+dotnet_daemon_figures *dotnet_status_daemon(const char *group, int index);
 
 /* Everything, read now into p. 0 when counting is off in this process. */
 int dotnet_status_read(apr_pool_t *p, dotnet_status_snapshot *out);

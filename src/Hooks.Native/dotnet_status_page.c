@@ -243,7 +243,16 @@ static void render_json(request_rec *r, const dotnet_status_snapshot *s, int cou
         json_counters(r, &c->counters);
         ap_rputs("}", r);
     }
-    ap_rprintf(r, "],\"daemon_groups\":[],\"this_child\":{\"pid\":%d,\"runtime_started\":%s,\"detail\":",
+    ap_rputs("],\"daemon_processes\":[", r);
+    for (i = 0; i < s->ndaemons; i++) {
+        const dotnet_daemon_figures *f = &s->daemons[i];
+        ap_rprintf(r, "%s{\"group\":%s,\"index\":%u,\"pid\":%u,\"started\":%s,\"requests\":%"
+                   APR_UINT64_T_FMT ",\"restarts\":%u}", i ? "," : "", json_string(r->pool, f->group),
+                   f->index, f->pid,
+                   f->pid ? json_string(r->pool, ap_ht_time(r->pool, f->started, "%Y-%m-%dT%H:%M:%SZ", 1)) : "null",
+                   f->requests, f->restarts);
+    }
+    ap_rprintf(r, "],\"this_child\":{\"pid\":%d,\"runtime_started\":%s,\"detail\":",
                (int)getpid(), dotnet_runtime_started() ? "true" : "false");
     detail = host_detail(r, FORM_JSON);
     ap_rputs(detail ? detail : "null", r);
@@ -302,6 +311,13 @@ static void render_auto(request_rec *r, const dotnet_status_snapshot *s, int cou
     }
     ap_rputs("\n", r);
     auto_counters(r, "Total", &s->total);
+    ap_rprintf(r, "DaemonProcesses: %d\n", s->ndaemons);
+    for (i = 0; i < s->ndaemons; i++) {
+        const dotnet_daemon_figures *f = &s->daemons[i];
+        /* group index pid requests restarts, one line per daemon process */
+        ap_rprintf(r, "Daemon: %s %u %u %" APR_UINT64_T_FMT " %u\n", f->group, f->index, f->pid,
+                   f->requests, f->restarts);
+    }
     ap_rprintf(r, "ThisChildPid: %d\nThisChildRuntimeStarted: %s\n", (int)getpid(),
                dotnet_runtime_started() ? "Yes" : "No");
     detail = host_detail(r, FORM_AUTO);
@@ -407,8 +423,22 @@ static void render_html(request_rec *r, const dotnet_status_snapshot *s, int cou
         ap_rprintf(r, "<td>%" APR_UINT64_T_FMT "</td><td>%" APR_UINT64_T_FMT "</td></tr>\n",
                    c->counters.events[DOTNET_EVENT_EXCEPTION], c->counters.events[DOTNET_EVENT_RELOAD]);
     }
-    ap_rputs("</table>\n<h2>Daemon process groups</h2><p class=\"note\">None: daemon mode is not "
-             "available in this version.</p>\n", r);
+    ap_rputs("</table>\n<h2>Daemon process groups</h2>\n", r);
+    if (s->ndaemons == 0) {
+        ap_rputs("<p class=\"note\">None (no DotNetDaemonProcess).</p>\n", r);
+    }
+    else {
+        ap_rputs("<table><tr><th>group</th><th>process</th><th>pid</th><th>started</th><th>requests</th>"
+                 "<th>restarts</th></tr>\n", r);
+        for (i = 0; i < s->ndaemons; i++) {
+            const dotnet_daemon_figures *f = &s->daemons[i];
+            ap_rprintf(r, "<tr><td>%s</td><td>%u</td><td>%s</td><td>%s</td><td>%" APR_UINT64_T_FMT
+                       "</td><td>%u</td></tr>\n", ap_escape_html(r->pool, f->group), f->index,
+                       f->pid ? apr_psprintf(r->pool, "%u", f->pid) : "(restarting)",
+                       f->pid ? ap_ht_time(r->pool, f->started, TIME_FORMAT, 0) : "-", f->requests, f->restarts);
+        }
+        ap_rputs("</table>\n", r);
+    }
 
     ap_rprintf(r, "<h2>This child (pid %d), which answered this request</h2>\n", (int)getpid());
     detail = host_detail(r, FORM_HTML);

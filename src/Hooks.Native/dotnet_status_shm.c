@@ -52,6 +52,7 @@ typedef struct {
     apr_uint32_t padding;
     apr_uint64_t exited_children;
     dotnet_counters exited;
+    dotnet_daemon_figures daemons[DOTNET_STATUS_DAEMON_SLOTS];
     status_slot slots[];
 } status_memory;
 
@@ -299,6 +300,34 @@ void dotnet_status_failed_call(int code)
     }
 }
 
+void dotnet_status_daemons_reset(void)
+{
+    if (memory != NULL) {
+        memset(memory->daemons, 0, sizeof(memory->daemons));
+    }
+}
+
+dotnet_daemon_figures *dotnet_status_daemon(const char *group, int index)
+{
+    int i;
+
+    if (memory == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < DOTNET_STATUS_DAEMON_SLOTS; i++) {
+        dotnet_daemon_figures *f = &memory->daemons[i];
+        if (f->group[0] == '\0') {
+            apr_cpystrn(f->group, group, sizeof(f->group));
+            f->index = (apr_uint32_t)index;
+            return f;
+        }
+        if ((int)f->index == index && strncmp(f->group, group, sizeof(f->group) - 1) == 0) {
+            return f;
+        }
+    }
+    return NULL;
+}
+
 int dotnet_status_read(apr_pool_t *p, dotnet_status_snapshot *out)
 {
     apr_uint32_t i;
@@ -333,6 +362,16 @@ int dotnet_status_read(apr_pool_t *p, dotnet_status_snapshot *out)
         f->started = slot->started;
         f->runtime_started = (int)__atomic_load_n(&slot->runtime_started, __ATOMIC_RELAXED);
         read_counters(&f->counters, &slot->counters);
+    }
+    out->daemons = apr_pcalloc(p, sizeof(memory->daemons));
+    for (i = 0; i < DOTNET_STATUS_DAEMON_SLOTS; i++) {
+        const dotnet_daemon_figures *f = &memory->daemons[i];
+        if (f->group[0] != '\0') {
+            dotnet_daemon_figures *d = &out->daemons[out->ndaemons++];
+            memcpy(d, f, sizeof(*d));
+            d->group[sizeof(d->group) - 1] = '\0';
+            d->requests = __atomic_load_n(&f->requests, __ATOMIC_RELAXED);
+        }
     }
     out->total = out->exited;
     for (i = 0; i < (apr_uint32_t)out->nchildren; i++) {

@@ -75,6 +75,9 @@ public sealed class DaemonModeTests(Xunit.Abstractions.ITestOutputHelper output)
             DotNetScriptAlias /bigheader "{scripts}/bigheader.cs" process-group=site
             DotNetScriptAlias /early "{scripts}/early.cs" process-group=site
             LimitRequestBody 0
+            <Location /dotnet-status>
+                SetHandler dotnet-status
+            </Location>
             <Directory "{scripts}">
                 Require all granted
             </Directory>
@@ -213,6 +216,20 @@ public sealed class DaemonModeTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(10));
         Assert.Empty(before.Intersect(DaemonPids(s)));
         Assert.Contains("DOTNET0251", s.ErrorLogSince(mark));
+
+        // The status page (answered by a worker child) shows the daemons the parent runs now,
+        // their restarts and what they served.
+        var status = await http.GetAsync("/dotnet-status?json");
+        using var doc = System.Text.Json.JsonDocument.Parse(status.Body);
+        var daemons = doc.RootElement.GetProperty("daemon_processes").EnumerateArray()
+            .Where(d => d.GetProperty("group").GetString() == "site").ToList();
+        Assert.Equal(2, daemons.Count);
+        Assert.Equal(DaemonPids(s).Order(), daemons.Select(d => d.GetProperty("pid").GetInt32()).Order());
+        Assert.Equal(2, daemons.Sum(d => d.GetProperty("restarts").GetInt32()));
+        Assert.True(daemons.Sum(d => d.GetProperty("requests").GetInt64()) >= 1, status.Body);
+        var auto = (await http.GetAsync("/dotnet-status?auto")).Body;
+        Assert.Contains("DaemonProcesses: 2\n", auto);
+        Assert.Matches(@"Daemon: site [12] \d+ \d+ 1\n", auto);
     }
 
     [Fact]
