@@ -82,26 +82,7 @@ static retired_list *retired(server_rec *s)
 
 static int alive(pid_t pid)
 {
-    char path[64], stat[256];
-    const char *state;
-    ssize_t n;
-    int fd;
-
-    if (pid <= 0 || kill(pid, 0) != 0) {
-        return 0;
-    }
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-        return 1;
-    }
-    n = read(fd, stat, sizeof(stat) - 1);
-    close(fd);
-    if (n <= 0) {
-        return 1;
-    }
-    stat[n] = '\0';
-    state = strrchr(stat, ')');
-    return !(state && state[1] == ' ' && (state[2] == 'Z' || state[2] == 'X'));
+    return !dotnet_process_gone(pid);
 }
 
 static void retired_maintenance(int reason, void *data, apr_wait_t status)

@@ -116,30 +116,11 @@ int dotnet_preflight(apr_pool_t *p, server_rec *s)
     const dotnet_server_cfg *cfg = dotnet_main_server_config();
     const char *host_dll = dotnet_host_assembly_path(p);
     char fxr_path[PATH_MAX];
-    size_t fxr_size = sizeof(fxr_path);
-    struct get_hostfxr_parameters params;
     const char *root;
     int rc;
 
-    if (host_dll == NULL || access(host_dll, R_OK) != 0) {
-        DOTNET_SLOG(APLOG_ERR, 0, s, DOTNET_HOST_NOT_FOUND,
-                    "the managed host %s is missing or not readable: reinstall mod_dotnet (its "
-                    "mod_dotnet/ folder belongs beside mod_dotnet.so); until then every dotnet hook "
-                    "and app answers 500", host_dll ? host_dll : AH_HOST_ASSEMBLY);
-        return DOTNET_HOST_NOT_FOUND;
-    }
-    memset(&params, 0, sizeof(params));
-    params.size = sizeof(params);
-    params.assembly_path = host_dll;
-    params.dotnet_root = cfg->runtime_root;
-    rc = get_hostfxr_path(fxr_path, &fxr_size, &params);
-    if (rc != 0) {
-        DOTNET_SLOG(APLOG_ERR, 0, s, DOTNET_RUNTIME_NOT_FOUND,
-                    "no .NET runtime found%s%s (nethost error 0x%x): mod_dotnet needs the ASP.NET Core "
-                    "runtime 10 (Microsoft's packages or dotnet-install.sh; Debian has none), or "
-                    "DotNetRuntimeRoot pointing at one; until then every dotnet hook and app answers 500",
-                    cfg->runtime_root ? " under " : "", cfg->runtime_root ? cfg->runtime_root : "", (unsigned)rc);
-        return DOTNET_RUNTIME_NOT_FOUND;
+    if ((rc = dotnet_locate_runtime(s, host_dll, fxr_path, sizeof(fxr_path))) != 0) {
+        return rc;
     }
     root = cfg->runtime_root ? cfg->runtime_root : dotnet_runtime_root_of_hostfxr(p, fxr_path);
     if (root != NULL && check_frameworks(p, s, host_dll, root) > 0) {

@@ -168,6 +168,35 @@ const char *dotnet_runtime_root_of_hostfxr(apr_pool_t *p, const char *fxr)
     return root;
 }
 
+int dotnet_locate_runtime(server_rec *s, const char *host_dll, char *fxr_path, size_t fxr_size)
+{
+    const dotnet_server_cfg *cfg = dotnet_main_server_config();
+    struct get_hostfxr_parameters params;
+    int rc;
+
+    if (host_dll == NULL || access(host_dll, R_OK) != 0) {
+        DOTNET_SLOG(APLOG_ERR, 0, s, DOTNET_HOST_NOT_FOUND,
+                    "the managed host %s is missing or not readable: reinstall mod_dotnet (its "
+                    "mod_dotnet/ folder belongs beside mod_dotnet.so); until then every dotnet hook "
+                    "and app answers 500", host_dll ? host_dll : AH_HOST_ASSEMBLY);
+        return DOTNET_HOST_NOT_FOUND;
+    }
+    memset(&params, 0, sizeof(params));
+    params.size = sizeof(params);
+    params.assembly_path = host_dll;
+    params.dotnet_root = cfg->runtime_root;
+    rc = get_hostfxr_path(fxr_path, &fxr_size, &params);
+    if (rc != 0) {
+        DOTNET_SLOG(APLOG_ERR, 0, s, DOTNET_RUNTIME_NOT_FOUND,
+                    "no .NET runtime found%s%s (nethost error 0x%x): mod_dotnet needs the ASP.NET Core "
+                    "runtime 10 (Microsoft's packages or dotnet-install.sh; Debian has none), or "
+                    "DotNetRuntimeRoot pointing at one; until then every dotnet hook and app answers 500",
+                    cfg->runtime_root ? " under " : "", cfg->runtime_root ? cfg->runtime_root : "", (unsigned)rc);
+        return DOTNET_RUNTIME_NOT_FOUND;
+    }
+    return 0;
+}
+
 /* Returns 0 or the catalogue code of the failure (already logged). */
 static int start_runtime(apr_pool_t *p, server_rec *s)
 {
@@ -175,7 +204,6 @@ static int start_runtime(apr_pool_t *p, server_rec *s)
     const char *host_dll = dotnet_host_assembly_path(p);
     char fxr_path[PATH_MAX];
     size_t fxr_size = sizeof(fxr_path);
-    struct get_hostfxr_parameters nethost_params;
     struct hostfxr_initialize_parameters init_params;
     hostfxr_initialize_for_dotnet_command_line_fn fxr_init;
     hostfxr_get_runtime_delegate_fn fxr_get_delegate;
@@ -189,25 +217,8 @@ static int start_runtime(apr_pool_t *p, server_rec *s)
     void *lib;
     int rc;
 
-    if (host_dll == NULL || access(host_dll, R_OK) != 0) {
-        DOTNET_SLOG(APLOG_ERR, 0, s, DOTNET_HOST_NOT_FOUND,
-                    "the managed host %s was not found or is not readable; install it beside "
-                    "mod_dotnet.so (make install)", host_dll ? host_dll : AH_HOST_ASSEMBLY);
-        return DOTNET_HOST_NOT_FOUND;
-    }
-
-    memset(&nethost_params, 0, sizeof(nethost_params));
-    nethost_params.size = sizeof(nethost_params);
-    nethost_params.assembly_path = host_dll;
-    nethost_params.dotnet_root = cfg->runtime_root;
-    rc = get_hostfxr_path(fxr_path, &fxr_size, &nethost_params);
-    if (rc != 0) {
-        DOTNET_SLOG(APLOG_ERR, 0, s, DOTNET_RUNTIME_NOT_FOUND,
-                    "the .NET runtime (hostfxr) was not found%s%s (nethost error 0x%x); install "
-                    "the ASP.NET Core runtime or set DotNetRuntimeRoot",
-                    cfg->runtime_root ? " under " : "", cfg->runtime_root ? cfg->runtime_root : "",
-                    (unsigned)rc);
-        return DOTNET_RUNTIME_NOT_FOUND;
+    if ((rc = dotnet_locate_runtime(s, host_dll, fxr_path, fxr_size)) != 0) {
+        return rc;
     }
 
     /* RTLD_LOCAL: nothing of hostfxr should satisfy symbols of other modules. Never closed. */

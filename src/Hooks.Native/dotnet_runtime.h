@@ -21,6 +21,10 @@ const char *dotnet_host_assembly_path(apr_pool_t *p);
 /* .../host/fxr/<version>/libhostfxr.so -> the .NET root it belongs to (NULL if not that shape). */
 const char *dotnet_runtime_root_of_hostfxr(apr_pool_t *p, const char *fxr);
 
+/* The host's path checked and hostfxr found (nethost: a file-system search, nothing loaded) into
+   fxr_path; 0, or DOTNET0102 / DOTNET0100 (logged). */
+int dotnet_locate_runtime(server_rec *s, const char *host_dll, char *fxr_path, size_t fxr_size);
+
 /* dotnet_preflight.c: in the parent, loads nothing: whether the host, the runtime and the shared
    frameworks the host needs are installed; each missing part is logged with its code
    (DOTNET0102, 0100, 0106). Returns OK or the first code. Never fatal. */

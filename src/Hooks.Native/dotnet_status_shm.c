@@ -94,32 +94,9 @@ static void fold(status_slot *slot)
     memset(&slot->counters, 0, sizeof(slot->counters));
 }
 
-/* Whether pid has exited: no such process, or a zombie the parent has not reaped yet (a child
-   killed a moment ago; kill(pid, 0) still succeeds on those). */
 static int process_gone(apr_uint32_t pid)
 {
-    char path[32], stat[128];
-    const char *state;
-    ssize_t n;
-    int fd;
-
-    /* Children all run as User, so a live one is always signalable by another. */
-    if (kill((pid_t)pid, 0) != 0) {
-        return errno == ESRCH;
-    }
-    apr_snprintf(path, sizeof(path), "/proc/%u/stat", (unsigned)pid);
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-        return 0;
-    }
-    n = read(fd, stat, sizeof(stat) - 1);
-    close(fd);
-    if (n <= 0) {
-        return 0;
-    }
-    stat[n] = '\0';
-    /* "pid (comm) S ...": the state follows the last ')' (comm may hold parentheses). */
-    state = strrchr(stat, ')');
-    return state != NULL && state[1] == ' ' && (state[2] == 'Z' || state[2] == 'X');
+    return dotnet_process_gone((pid_t)pid);
 }
 
 int dotnet_status_post_config(server_rec *s)

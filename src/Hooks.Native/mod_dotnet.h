@@ -31,6 +31,9 @@ void dotnet_child_init(apr_pool_t *pchild, server_rec *s);
 int dotnet_child_recycle_post_config(server_rec *s);
 int dotnet_child_recycle_monitor(apr_pool_t *p, server_rec *s);
 
+/* dotnet_process.c: no such process, or a zombie not reaped yet. */
+int dotnet_process_gone(pid_t pid);
+
 /* dotnet_cache_dir.c: the script cache directory, made by the parent in post_config.
    Returns OK, or HTTP_INTERNAL_SERVER_ERROR when the directory is not trusted (start refused). */
 int dotnet_cache_dir_post_config(apr_pool_t *pconf, server_rec *s);
