@@ -61,6 +61,11 @@ struct dotnet_daemon_group {
     int graceful_timeout;      /* seconds: the other requests' time to finish when a daemon
                                   restarts for request-timeout or maximum-requests */
     int listen_backlog;
+    int queue_timeout;         /* seconds; 0 = none: a request that waited longer in the socket's
+                                  backlog for a daemon thread is answered 504 without running */
+    int restart_interval;      /* seconds; 0 = none: a daemon is replaced after running this long */
+    int inactivity_timeout;    /* seconds; 0 = none: a daemon with no request for this long is
+                                  replaced (frees what the apps held) */
 
     /* Made by the parent in post_config, inherited by Apache's children and the daemons. */
     const char *socket_path;
@@ -104,6 +109,13 @@ int dotnet_daemon_post_config(apr_pool_t *pconf, server_rec *s);
 void dotnet_daemon_monitor(void);
 /* In a new child or daemon: close the sockets of retired groups it inherited. */
 void dotnet_daemon_close_retired(server_rec *s);
+
+/* A daemon's exit statuses. Apache hands the supervisor the exit status or the signal number of
+   a dead daemon, not the wait status, so the daemon's own are above every signal number (64).
+   RECYCLED: replaced on purpose (maximum-requests, restart-interval, inactivity-timeout):
+   restarted at once, never counted as failing at start. */
+#define DOTNET_DAEMON_EXIT_RECYCLED     100
+#define DOTNET_DAEMON_EXIT_START_FAILED 101
 
 /* dotnet_daemon_process.c: the daemon's life after the fork; never returns. */
 void dotnet_daemon_main(dotnet_daemon_slot *slot) __attribute__((noreturn));

@@ -1,7 +1,6 @@
 /*
  * Daemon mode's directives: DotNetDaemonProcess name [options], DotNetSocketPrefix path,
- * DotNetProcessGroup name (docs/directives.md). Options of the design that this release does not
- * enforce yet are refused by name at configtest, never accepted and ignored.
+ * DotNetProcessGroup name (docs/directives.md).
  */
 #include <errno.h>
 #include <grp.h>
@@ -94,14 +93,10 @@ static int valid_group_name(const char *name)
 
 const char *dotnet_set_daemon_process(cmd_parms *cmd, void *mconfig, int argc, char *const argv[])
 {
-    /* Refused by name until they are enforced: accepting them would promise what does not happen. */
-    static const char *const not_yet[] = {
-        "restart-interval", "inactivity-timeout", "queue-timeout", NULL
-    };
     dotnet_daemon_group *g;
     const char *err;
     struct passwd *pw;
-    int i, k;
+    int i;
 
     (void)mconfig;
     if ((err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)) != NULL) {
@@ -113,7 +108,9 @@ const char *dotnet_set_daemon_process(cmd_parms *cmd, void *mconfig, int argc, c
                               "%s takes a group name (letters, digits, '-', '_', '.'; at most 64), "
                               "then options: %s name [processes=N] [threads=N] [user=U] [group=G] "
                               "[home=DIR] [maximum-requests=N] [display-name=NAME] [socket-timeout=S] "
-                              "[connect-timeout=S] [shutdown-timeout=S] [listen-backlog=N]",
+                              "[connect-timeout=S] [shutdown-timeout=S] [request-timeout=S] "
+                              "[graceful-timeout=S] [queue-timeout=S] [restart-interval=S] "
+                              "[inactivity-timeout=S] [listen-backlog=N]",
                               cmd->cmd->name, cmd->cmd->name);
     }
     if (dotnet_daemon_group_find(argv[0]) != NULL) {
@@ -146,13 +143,6 @@ const char *dotnet_set_daemon_process(cmd_parms *cmd, void *mconfig, int argc, c
         }
         key = apr_pstrmemdup(cmd->pool, argv[i], (apr_size_t)(eq - argv[i]));
         value = eq + 1;
-        for (k = 0; not_yet[k]; k++) {
-            if (strcmp(key, not_yet[k]) == 0) {
-                return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT,
-                                      "%s %s: %s= is not available in this release (docs/daemon-mode.md)",
-                                      cmd->cmd->name, g->name, key);
-            }
-        }
         if (strcmp(key, "processes") == 0) {
             ok = parse_int(value, 1, DOTNET_DAEMON_MAX_PROCESSES, &g->processes);
         }
@@ -176,6 +166,15 @@ const char *dotnet_set_daemon_process(cmd_parms *cmd, void *mconfig, int argc, c
         }
         else if (strcmp(key, "graceful-timeout") == 0) {
             ok = parse_int(value, 0, 3600, &g->graceful_timeout);
+        }
+        else if (strcmp(key, "queue-timeout") == 0) {
+            ok = parse_int(value, 1, 86400, &g->queue_timeout);
+        }
+        else if (strcmp(key, "restart-interval") == 0) {
+            ok = parse_int(value, 1, 31 * 86400, &g->restart_interval);
+        }
+        else if (strcmp(key, "inactivity-timeout") == 0) {
+            ok = parse_int(value, 1, 31 * 86400, &g->inactivity_timeout);
         }
         else if (strcmp(key, "listen-backlog") == 0) {
             ok = parse_int(value, 1, 65535, &g->listen_backlog);
@@ -210,7 +209,8 @@ const char *dotnet_set_daemon_process(cmd_parms *cmd, void *mconfig, int argc, c
             return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT,
                                   "%s %s: unknown option '%s' (options: processes=, threads=, user=, "
                                   "group=, home=, maximum-requests=, display-name=, socket-timeout=, "
-                                  "connect-timeout=, shutdown-timeout=, request-timeout=, graceful-timeout=, listen-backlog=)",
+                                  "connect-timeout=, shutdown-timeout=, request-timeout=, graceful-timeout=, "
+                                  "queue-timeout=, restart-interval=, inactivity-timeout=, listen-backlog=)",
                                   cmd->cmd->name, g->name, key);
         }
         if (!ok) {
@@ -273,6 +273,15 @@ int dotnet_daemon_check_names(server_rec *main_server)
                 DOTNET_SLOG(APLOG_CRIT, 0, s, DOTNET_DAEMON_GROUP_UNKNOWN,
                             "DotNetScriptAlias %s: process-group=%s names no DotNetDaemonProcess group",
                             a->url, a->process_group);
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+        for (i = 0; cfg->imports && i < cfg->imports->nelts; i++) {
+            const dotnet_import *imp = APR_ARRAY_IDX(cfg->imports, i, const dotnet_import *);
+            if (imp->process_group != NULL && dotnet_daemon_group_find(imp->process_group) == NULL) {
+                DOTNET_SLOG(APLOG_CRIT, 0, s, DOTNET_DAEMON_GROUP_UNKNOWN,
+                            "DotNetImportScript %s: process-group=%s names no DotNetDaemonProcess group",
+                            imp->path, imp->process_group);
                 return HTTP_INTERNAL_SERVER_ERROR;
             }
         }

@@ -8,7 +8,9 @@
  * speaks the wire (dotnet_daemon_protocol.h) instead of Apache's filters.
  *
  * The main thread waits for SIGTERM (stop) or SIGINT (restart: the supervisor starts another),
- * stops accepting, lets the requests in flight finish within shutdown-timeout and exits.
+ * stops accepting, lets the requests in flight finish within shutdown-timeout and exits. A
+ * watchdog thread enforces request-timeout, restart-interval and inactivity-timeout; queue-timeout
+ * is checked when a connection is accepted, against the time the relay sent the request.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,7 +69,22 @@ typedef struct {
 } serving_slot;
 
 static serving_slot *serving;
-static int stop_for_timeout;   /* the stop was asked by the watchdog: wait graceful-timeout */
+static int graceful_stop;      /* the daemon stops on its own (request-timeout, maximum-requests,
+                                  restart-interval, inactivity-timeout): wait graceful-timeout */
+static int recycled;           /* ... for a reason that is not a fault: exit DOTNET_DAEMON_EXIT_RECYCLED */
+static apr_time_t born;        /* when it started serving */
+static apr_time_t last_activity;  /* the last request accepted or finished (count_lock) */
+
+/* Stops this daemon from inside (under count_lock): the main thread's sigwait wakes. */
+static void stop_self(int recycle)
+{
+    if (!stopping) {
+        graceful_stop = 1;
+        recycled = recycle;
+        stopping = 1;
+        kill(getpid(), SIGTERM);
+    }
+}
 
 static int fill(conn *c)
 {
@@ -287,9 +304,9 @@ static void refuse(int fd, const char *why)
                 group->name, (int)peer.pid, (int)peer.uid, why);
 }
 
-static void serve_connection(int fd, apr_pool_t *p, conn *out);
+static void serve_connection(int fd, apr_pool_t *p, conn *out, apr_time_t accepted);
 
-static void serve(int fd, apr_pool_t *p, int index)
+static void serve(int fd, apr_pool_t *p, int index, apr_time_t accepted)
 {
     conn *c = apr_pcalloc(p, sizeof(conn));
 
@@ -299,7 +316,7 @@ static void serve(int fd, apr_pool_t *p, int index)
     serving[index].started = apr_time_now();
     serving[index].timed_out = 0;
     pthread_mutex_unlock(&count_lock);
-    serve_connection(fd, p, c);
+    serve_connection(fd, p, c, accepted);
     pthread_mutex_lock(&count_lock);
     serving[index].c = NULL;
     pthread_mutex_unlock(&count_lock);
@@ -308,8 +325,27 @@ static void serve(int fd, apr_pool_t *p, int index)
     pthread_mutex_destroy(&c->write_lock);
 }
 
-static void serve_connection(int fd, apr_pool_t *p, conn *out)
+/* queue-timeout: answered 504 without running the app (the relay passes it on). */
+static void answer_queue_timeout(conn *c, apr_time_t waited)
 {
+    static const char answer[] = "Status: 504 Gateway Timeout\r\n\r\n";
+    struct iovec iov[1];
+
+    DOTNET_SLOG(APLOG_ERR, 0, ap_server_conf, DOTNET_DAEMON_QUEUE_TIMEOUT,
+                "daemon group '%s': a request waited %d ms for a free daemon thread, past "
+                "queue-timeout=%d s; answered 504 without running it", group->name,
+                (int)apr_time_as_msec(waited), group->queue_timeout);
+    iov[0].iov_base = (void *)answer;
+    iov[0].iov_len = sizeof(answer) - 1;
+    c->headers_sent = 1;
+    if (write_all(c, iov, 1) == 0) {
+        write_frame(c, 0, NULL, 0);
+    }
+}
+
+static void serve_connection(int fd, apr_pool_t *p, conn *out, apr_time_t accepted)
+{
+    apr_time_t queue_start = 0;
     dotnet_wire_preamble pre;
     dotnet_wire_item *items;
     dotnet_wire_status st;
@@ -386,6 +422,7 @@ static void serve_connection(int fd, apr_pool_t *p, conn *out)
             if (strcmp(name + 16, "app_path") == 0) call.app_path = value;
             else if (strcmp(name + 16, "app_key") == 0) call.app_key = value;
             else if (strcmp(name + 16, "check_reload") == 0) call.check_reload = value[0] == '1';
+            else if (strcmp(name + 16, "queue_start") == 0) queue_start = (apr_time_t)apr_atoi64(value);
             continue;
         }
         if (strcmp(name, "mod_dotnet.application_group") == 0) {
@@ -401,6 +438,14 @@ static void serve_connection(int fd, apr_pool_t *p, conn *out)
     }
     if (call.app_path == NULL || call.app_key == NULL || call.application_group == NULL) {
         refuse(fd, "the request names no application");
+        return;
+    }
+    /* Counted from when this daemon began serving at the earliest: time spent waiting for a
+       daemon to start (after a restart) is connect's and socket-timeout's business, not a sign
+       of an overloaded group. */
+    if (group->queue_timeout > 0 && queue_start > 0
+        && accepted - (queue_start > born ? queue_start : born) > apr_time_from_sec(group->queue_timeout)) {
+        answer_queue_timeout(out, accepted - (queue_start > born ? queue_start : born));
         return;
     }
     call.process_group = group->name;
@@ -458,6 +503,7 @@ static void *worker(void *arg)
         struct pollfd pfd = { group->listen_fd, POLLIN, 0 };
         struct timeval tv;
         int fd;
+        apr_time_t accepted;
 
         if (poll(&pfd, 1, 500) <= 0) {
             continue;
@@ -480,12 +526,16 @@ static void *worker(void *arg)
             pthread_mutex_unlock(&count_lock);
             continue;
         }
+        accepted = apr_time_now();
+        pthread_mutex_lock(&count_lock);
+        last_activity = accepted;
+        pthread_mutex_unlock(&count_lock);
 
         tv.tv_sec = group->socket_timeout;
         tv.tv_usec = 0;
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-        serve(fd, p, index);
+        serve(fd, p, index, accepted);
         close(fd);
         apr_pool_clear(p);
 
@@ -495,12 +545,12 @@ static void *worker(void *arg)
         pthread_mutex_lock(&count_lock);
         busy_threads--;
         served++;
+        last_activity = apr_time_now();
         if (group->maximum_requests > 0 && served >= group->maximum_requests && !stopping) {
             DOTNET_SLOG(APLOG_INFO, 0, ap_server_conf, DOTNET_DAEMON_EXITED,
                         "daemon process %d of group '%s' served maximum-requests=%d; it is replaced",
                         (int)getpid(), group->name, group->maximum_requests);
-            stopping = 1;
-            kill(getpid(), SIGTERM);   /* wakes the main thread's sigwait */
+            stop_self(1);
         }
         pthread_cond_broadcast(&count_changed);
         pthread_mutex_unlock(&count_lock);
@@ -511,52 +561,79 @@ static void *worker(void *arg)
 /* request-timeout: a request running longer is answered 504 for the app (if it had not answered
    yet) and the daemon is restarted: its stuck thread cannot be freed any other way. The other
    requests get graceful-timeout to finish. */
+static void check_request_timeout(apr_time_t now)
+{
+    int i;
+
+    for (i = 0; group->request_timeout > 0 && i < group->threads; i++) {
+        serving_slot *sv = &serving[i];
+        conn *c = sv->c;
+        if (c == NULL || sv->timed_out || now - sv->started < apr_time_from_sec(group->request_timeout)) {
+            continue;
+        }
+        sv->timed_out = 1;
+        pthread_mutex_lock(&c->write_lock);
+        if (!c->broken) {
+            if (!c->headers_sent) {
+                static const char answer[] = "Status: 504 Gateway Timeout\r\n\r\n\0\0\0\0";
+                ssize_t ignored = write(c->fd, answer, sizeof(answer) - 1);
+                (void)ignored;
+            }
+            else {
+                unsigned char abort_frame[4];
+                ssize_t ignored;
+                dotnet_wire_frame_encode(abort_frame, DOTNET_FRAME_ABORT);
+                ignored = write(c->fd, abort_frame, 4);
+                (void)ignored;
+            }
+            c->broken = 1;   /* the app's later writes go nowhere */
+            shutdown(c->fd, SHUT_RDWR);
+        }
+        pthread_mutex_unlock(&c->write_lock);
+        DOTNET_SLOG(APLOG_ERR, 0, ap_server_conf, DOTNET_DAEMON_REQUEST_TIMEOUT,
+                    "daemon process %d of group '%s': a request ran past request-timeout=%d s; "
+                    "it was answered 504 and this daemon restarts (its other requests get "
+                    "graceful-timeout=%d s)", (int)getpid(), group->name, group->request_timeout,
+                    group->graceful_timeout);
+        stop_self(0);
+    }
+}
+
+/* restart-interval and inactivity-timeout replace a daemon that is not at fault, as
+   maximum-requests does: it stops accepting (the next daemon takes the backlog) and its requests
+   get graceful-timeout. An idle daemon is one with no request running; a stuck request is
+   request-timeout's business, not inactivity's. */
+static void check_recycling(apr_time_t now)
+{
+    if (stopping) {
+        return;
+    }
+    if (group->restart_interval > 0 && now - born >= apr_time_from_sec(group->restart_interval)) {
+        DOTNET_SLOG(APLOG_INFO, 0, ap_server_conf, DOTNET_DAEMON_EXITED,
+                    "daemon process %d of group '%s' ran restart-interval=%d s; it is replaced",
+                    (int)getpid(), group->name, group->restart_interval);
+        stop_self(1);
+    }
+    else if (group->inactivity_timeout > 0 && busy_threads == 0
+             && now - last_activity >= apr_time_from_sec(group->inactivity_timeout)) {
+        DOTNET_SLOG(APLOG_INFO, 0, ap_server_conf, DOTNET_DAEMON_EXITED,
+                    "daemon process %d of group '%s' had no request for inactivity-timeout=%d s; "
+                    "it is replaced", (int)getpid(), group->name, group->inactivity_timeout);
+        stop_self(1);
+    }
+}
+
 static void *watchdog(void *unused)
 {
     (void)unused;
     while (!stopping) {
         apr_time_t now;
-        int i;
 
-        apr_sleep(apr_time_from_sec(1));
+        apr_sleep(apr_time_from_msec(250));
         now = apr_time_now();
         pthread_mutex_lock(&count_lock);
-        for (i = 0; i < group->threads; i++) {
-            serving_slot *sv = &serving[i];
-            conn *c = sv->c;
-            if (c == NULL || sv->timed_out || now - sv->started < apr_time_from_sec(group->request_timeout)) {
-                continue;
-            }
-            sv->timed_out = 1;
-            pthread_mutex_lock(&c->write_lock);
-            if (!c->broken) {
-                if (!c->headers_sent) {
-                    static const char answer[] = "Status: 504 Gateway Timeout\r\n\r\n\0\0\0\0";
-                    ssize_t ignored = write(c->fd, answer, sizeof(answer) - 1);
-                    (void)ignored;
-                }
-                else {
-                    unsigned char abort_frame[4];
-                    ssize_t ignored;
-                    dotnet_wire_frame_encode(abort_frame, DOTNET_FRAME_ABORT);
-                    ignored = write(c->fd, abort_frame, 4);
-                    (void)ignored;
-                }
-                c->broken = 1;   /* the app's later writes go nowhere */
-                shutdown(c->fd, SHUT_RDWR);
-            }
-            pthread_mutex_unlock(&c->write_lock);
-            DOTNET_SLOG(APLOG_ERR, 0, ap_server_conf, DOTNET_DAEMON_REQUEST_TIMEOUT,
-                        "daemon process %d of group '%s': a request ran past request-timeout=%d s; "
-                        "it was answered 504 and this daemon restarts (its other requests get "
-                        "graceful-timeout=%d s)", (int)getpid(), group->name, group->request_timeout,
-                        group->graceful_timeout);
-            if (!stopping) {
-                stop_for_timeout = 1;
-                stopping = 1;
-                kill(getpid(), SIGTERM);   /* wakes the main thread */
-            }
-        }
+        check_request_timeout(now);
+        check_recycling(now);
         pthread_mutex_unlock(&count_lock);
     }
     return NULL;
@@ -653,7 +730,7 @@ void dotnet_daemon_main(dotnet_daemon_slot *slot)
 
     set_display_name(slot);
     if (!become_user()) {
-        _exit(1);
+        _exit(DOTNET_DAEMON_EXIT_START_FAILED);
     }
     /* Not after the parent: a daemon whose Apache is gone stops too. */
     prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
@@ -665,15 +742,17 @@ void dotnet_daemon_main(dotnet_daemon_slot *slot)
     ((dotnet_server_cfg *)dotnet_main_server_config())->script_cache_effective = group->script_cache;
     host = dotnet_runtime_start(ap_server_conf);
     if (host == NULL) {
-        _exit(1);   /* logged; the supervisor backs off */
+        _exit(DOTNET_DAEMON_EXIT_START_FAILED);   /* logged; the supervisor backs off */
     }
     dotnet_preload_daemon(p, ap_server_conf, group->name);
 
     threads = apr_pcalloc(p, sizeof(pthread_t) * (apr_size_t)(group->threads + 1));
     serving = apr_pcalloc(p, sizeof(serving_slot) * (apr_size_t)group->threads);
+    born = last_activity = apr_time_now();
     for (i = 0; i <= group->threads; i++) {
         pthread_attr_t attr;
-        if (i == group->threads && group->request_timeout <= 0) {
+        if (i == group->threads && group->request_timeout <= 0 && group->restart_interval <= 0
+            && group->inactivity_timeout <= 0) {
             break;
         }
         pthread_attr_init(&attr);
@@ -696,11 +775,10 @@ void dotnet_daemon_main(dotnet_daemon_slot *slot)
         }
     }
     /* The requests in flight finish, within shutdown-timeout (graceful-timeout when the daemon
-       restarts for a request past request-timeout or maximum-requests). */
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += stop_for_timeout || (group->maximum_requests > 0 && served >= group->maximum_requests)
-                       ? group->graceful_timeout : group->shutdown_timeout;
+       stops on its own). */
     pthread_mutex_lock(&count_lock);
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += graceful_stop ? group->graceful_timeout : group->shutdown_timeout;
     stopping = 1;
     while (busy_threads > 0) {
         if (pthread_cond_timedwait(&count_changed, &count_lock, &deadline) == ETIMEDOUT) {
@@ -714,5 +792,5 @@ void dotnet_daemon_main(dotnet_daemon_slot *slot)
     if (busy_threads == 0) {
         dotnet_runtime_shutdown();
     }
-    _exit(0);
+    _exit(recycled ? DOTNET_DAEMON_EXIT_RECYCLED : 0);
 }

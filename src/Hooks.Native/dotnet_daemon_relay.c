@@ -248,7 +248,7 @@ static int send_request_head(request_rec *r, relay *x, const char *application_g
     int32_t nvars, nheaders, i;
     const ah_kv *vars = dotnet_app_vars(r, script_name, application_group, x->g->name, &nvars);
     const ah_kv *headers = dotnet_app_headers(r, pass_authorization, &nheaders);
-    dotnet_wire_item *items = apr_palloc(r->pool, sizeof(*items) * (size_t)(nvars + nheaders + 3));
+    dotnet_wire_item *items = apr_palloc(r->pool, sizeof(*items) * (size_t)(nvars + nheaders + 4));
     uint32_t n = 0;
     unsigned char *buf;
     size_t size;
@@ -260,6 +260,11 @@ static int send_request_head(request_rec *r, relay *x, const char *application_g
     /* An alias's app file is watched by the parent, which restarts the group one process at a
        time when it changes; the daemons then need not check it per request. */
     ITEM("mod_dotnet.wire.check_reload", d->script_reloading != 0 && !by_alias ? "1" : "0");
+    if (x->g->queue_timeout > 0) {
+        /* Sent on a connected socket: from now until a daemon thread accepts, the request waits
+           in the backlog. The daemon compares with queue-timeout (same clock, same machine). */
+        ITEM("mod_dotnet.wire.queue_start", apr_psprintf(r->pool, "%" APR_TIME_T_FMT, apr_time_now()));
+    }
     for (i = 0; i < nvars; i++) {
         ITEM(vars[i].name, vars[i].value);
     }

@@ -186,15 +186,30 @@ static void maintenance(int reason, void *data, apr_wait_t status)
         if (stopping || supervisor_pool == NULL) {
             return;
         }
-        if (reason == APR_OC_REASON_DEATH && WIFSIGNALED(status)) {
+        /* status is the exit status or the signal number (Apache decodes the wait status). */
+        if (reason == APR_OC_REASON_DEATH && status == DOTNET_DAEMON_EXIT_RECYCLED) {
+            /* Replaced on purpose (it logged why): not a failure at start, whatever its age. */
+            DOTNET_SLOG(APLOG_NOTICE, 0, ap_server_conf, DOTNET_DAEMON_EXITED,
+                        "daemon process %d of group '%s' was recycled; starting another",
+                        (int)pid, g->name);
+            slot->quick_deaths = 0;
+            start_process(slot);
+            return;
+        }
+        else if (reason == APR_OC_REASON_DEATH && status == DOTNET_DAEMON_EXIT_START_FAILED) {
             DOTNET_SLOG(APLOG_ERR, 0, ap_server_conf, DOTNET_DAEMON_EXITED,
-                        "daemon process %d of group '%s' was killed by signal %d; starting another",
-                        (int)pid, g->name, WTERMSIG(status));
+                        "daemon process %d of group '%s' could not start (logged above); starting another",
+                        (int)pid, g->name);
+        }
+        else if (reason == APR_OC_REASON_DEATH && status > 0 && status <= 64) {
+            DOTNET_SLOG(APLOG_ERR, 0, ap_server_conf, DOTNET_DAEMON_EXITED,
+                        "daemon process %d of group '%s' was killed by signal %d (or exited with "
+                        "status %d from an app); starting another", (int)pid, g->name, status, status);
         }
         else {
             DOTNET_SLOG(APLOG_NOTICE, 0, ap_server_conf, DOTNET_DAEMON_EXITED,
                         "daemon process %d of group '%s' exited (status %d); starting another",
-                        (int)pid, g->name, reason == APR_OC_REASON_DEATH ? WEXITSTATUS(status) : -1);
+                        (int)pid, g->name, reason == APR_OC_REASON_DEATH ? status : -1);
         }
         slot->quick_deaths = apr_time_now() - slot->started < QUICK_DEATH ? slot->quick_deaths + 1 : 0;
         if (slot->quick_deaths >= 3) {

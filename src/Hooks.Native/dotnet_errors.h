@@ -65,6 +65,7 @@
     X(254, DAEMON_CONNECT_FAILED, "cannot connect to the daemon process group") \
     X(255, DAEMON_GROUP_UNKNOWN,  "a process group is named that no DotNetDaemonProcess defines") \
     X(256, DAEMON_REQUEST_TIMEOUT, "a request in a daemon ran past request-timeout") \
+    X(257, DAEMON_QUEUE_TIMEOUT,  "a request waited past queue-timeout for a daemon thread") \
     X(300, CONFIG_BAD_ARGUMENT,   "bad directive argument") \
     X(301, CONFIG_NOT_ALLOWED,    "directive not allowed in this context") \
     X(302, CONFIG_NO_SCRIPT,      "a dotnet provider is used but no script is configured")

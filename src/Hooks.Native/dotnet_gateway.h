@@ -31,6 +31,7 @@ typedef struct {
 typedef struct {
     const char *path;
     dotnet_app_group app_group; /* %{GLOBAL} or a name: nothing that needs a request */
+    const char *process_group;  /* a DotNetDaemonProcess group; NULL: Apache's children */
 } dotnet_import;
 
 /* What translate_name found for this request (r->request_config). */

@@ -72,12 +72,12 @@ const char *dotnet_set_import_script(cmd_parms *cmd, void *mconfig, int argc, ch
         }
         else if (strncmp(argv[i], proc, sizeof(proc) - 1) == 0) {
             const char *value = argv[i] + sizeof(proc) - 1;
-            if (strcmp(value, "%{GLOBAL}") != 0) {
-                return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT,
-                                      "%s: process-group=%s names no daemon process group; only "
-                                      "process-group=%%{GLOBAL} (embedded, in Apache's children) "
-                                      "is available", cmd->cmd->name, value);
+            /* As an alias's: a daemon group may be defined further down; checked at start. */
+            if (value[0] == '\0') {
+                return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT, "%s: process-group= needs a name",
+                                      cmd->cmd->name);
             }
+            import->process_group = strcmp(value, "%{GLOBAL}") == 0 ? NULL : value;
             has_proc = 1;
         }
         else {
@@ -165,11 +165,10 @@ static void preload(apr_pool_t *p, server_rec *s, const char *path, const dotnet
     free(result.cache_hash);
 }
 
-/* Whether an alias's app runs in the process group pg (NULL: Apache's children). */
-static int runs_in(const dotnet_alias *a, const char *pg)
+/* Whether an app of process group app_pg runs in the process group pg (NULL: Apache's children). */
+static int runs_in(const char *app_pg, const char *pg)
 {
-    return pg == NULL ? a->process_group == NULL
-                      : a->process_group != NULL && strcmp(a->process_group, pg) == 0;
+    return pg == NULL ? app_pg == NULL : app_pg != NULL && strcmp(app_pg, pg) == 0;
 }
 
 static void preload_for(apr_pool_t *pchild, server_rec *main_server, const char *pg);
@@ -184,7 +183,7 @@ void dotnet_preload_daemon(apr_pool_t *pchild, server_rec *main_server, const ch
     preload_for(pchild, main_server, process_group);
 }
 
-/* DotNetImportScript is embedded only in this release; aliases preload where they run. */
+/* Preloads what runs in process group pg (NULL: an Apache child) of every server. */
 static void preload_for(apr_pool_t *pchild, server_rec *main_server, const char *pg)
 {
     static const int stop_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGWINCH };
@@ -197,10 +196,12 @@ static void preload_for(apr_pool_t *pchild, server_rec *main_server, const char 
     for (s = main_server; s != NULL && !any; s = s->next) {
         const dotnet_server_cfg *cfg = ap_get_module_config(s->module_config, &dotnet_module);
         int i;
-        any = pg == NULL && cfg->imports != NULL && cfg->imports->nelts > 0;
+        for (i = 0; !any && cfg->imports && i < cfg->imports->nelts; i++) {
+            any = runs_in(APR_ARRAY_IDX(cfg->imports, i, const dotnet_import *)->process_group, pg);
+        }
         for (i = 0; !any && cfg->aliases && i < cfg->aliases->nelts; i++) {
             const dotnet_alias *a = APR_ARRAY_IDX(cfg->aliases, i, const dotnet_alias *);
-            any = a->has_app_group && a->has_process_group && runs_in(a, pg);
+            any = a->has_app_group && a->has_process_group && runs_in(a->process_group, pg);
         }
     }
     if (!any) {
@@ -223,9 +224,11 @@ static void preload_for(apr_pool_t *pchild, server_rec *main_server, const char 
         const dotnet_server_cfg *main_cfg = s == main_server ? NULL
             : ap_get_module_config(main_server->module_config, &dotnet_module);
 
-        for (i = 0; pg == NULL && cfg->imports && i < cfg->imports->nelts; i++) {
+        for (i = 0; cfg->imports && i < cfg->imports->nelts; i++) {
             const dotnet_import *imp = APR_ARRAY_IDX(cfg->imports, i, const dotnet_import *);
-            preload(p, s, imp->path, &imp->app_group, key_for(p, s, imp->path));
+            if (runs_in(imp->process_group, pg)) {
+                preload(p, s, imp->path, &imp->app_group, key_for(p, s, imp->path));
+            }
         }
         for (i = 0; cfg->aliases && i < cfg->aliases->nelts; i++) {
             const dotnet_alias *a = APR_ARRAY_IDX(cfg->aliases, i, const dotnet_alias *);
@@ -233,7 +236,7 @@ static void preload_for(apr_pool_t *pchild, server_rec *main_server, const char 
             for (j = 0; main_cfg && main_cfg->aliases && j < main_cfg->aliases->nelts; j++) {
                 inherited |= APR_ARRAY_IDX(main_cfg->aliases, j, const dotnet_alias *) == a;
             }
-            if (!inherited && a->regex == NULL && a->has_app_group && a->has_process_group && runs_in(a, pg)) {
+            if (!inherited && a->regex == NULL && a->has_app_group && a->has_process_group && runs_in(a->process_group, pg)) {
                 preload(p, s, a->target, &a->app_group, dotnet_app_key(p, s, a->url));
             }
         }

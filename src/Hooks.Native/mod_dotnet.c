@@ -40,6 +40,13 @@ static int dotnet_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
     return dotnet_child_recycle_post_config(s);
 }
 
+/* apache2ctl configtest: a process-group= naming no group is said there too (start refuses it). */
+static void dotnet_test_config(apr_pool_t *pconf, server_rec *s)
+{
+    dotnet_preflight_test_config(pconf, s);
+    dotnet_daemon_check_names(s);
+}
+
 static int dotnet_daemon_monitor_hook(apr_pool_t *p, server_rec *s)
 {
     (void)p;
@@ -62,7 +69,7 @@ static void dotnet_register_hooks(apr_pool_t *p)
 
     ap_hook_pre_config(dotnet_daemon_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(dotnet_post_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_test_config(dotnet_preflight_test_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_test_config(dotnet_test_config, NULL, NULL, APR_HOOK_MIDDLE);
     /* First, so the exit cleanup it registers on the child pool runs after all others. */
     ap_hook_child_init(dotnet_child_init, NULL, NULL, APR_HOOK_REALLY_FIRST);
     /* Last, so an app started here finds every other module's child state ready. */

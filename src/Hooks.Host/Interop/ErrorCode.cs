@@ -62,6 +62,7 @@ internal enum ErrorCode
     DaemonConnectFailed = 254,
     DaemonGroupUnknown = 255,
     DaemonRequestTimeout = 256,
+    DaemonQueueTimeout = 257,
     ConfigBadArgument = 300,
     ConfigNotAllowed = 301,
     ConfigNoScript = 302,

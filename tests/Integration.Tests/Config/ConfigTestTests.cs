@@ -38,13 +38,13 @@ public sealed class ConfigTestTests
         Assert.Contains($"line {line}", r.Output);
     }
 
-    // Options of the design that this release does not enforce yet fail configtest by name, never
-    // silently ignored (an admin would believe requests are bounded).
+    // The recycling and queueing bounds take whole seconds, at least 1 (0 would mean "at once",
+    // which no admin means; leave the option out for none).
     [Theory]
-    [InlineData("DotNetDaemonProcess shop queue-timeout=10", "queue-timeout=")]
-    [InlineData("DotNetDaemonProcess shop restart-interval=3600", "restart-interval=")]
-    [InlineData("DotNetDaemonProcess shop inactivity-timeout=300", "inactivity-timeout=")]
-    public void Daemon_options_not_enforced_yet_are_refused_at_configtest_by_name(string directive, string option)
+    [InlineData("DotNetDaemonProcess shop queue-timeout=0", "queue-timeout")]
+    [InlineData("DotNetDaemonProcess shop restart-interval=1h", "restart-interval")]
+    [InlineData("DotNetDaemonProcess shop inactivity-timeout=-5", "inactivity-timeout")]
+    public void Bad_daemon_recycling_values_are_refused_at_configtest_by_name(string directive, string option)
     {
         var (r, line) = ConfigTest(directive, directive);
         Assert.True(r.ExitCode != 0, $"configtest passed\n{r}");

@@ -10,8 +10,8 @@ namespace AccessHooks.Integration.Tests.Daemon;
 /// </summary>
 public sealed class DaemonModeTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private static async Task<ApacheServer> StartAsync(string mpm, string options = "processes=2 threads=4",
-        string? prefix = null, bool start = true)
+    internal static async Task<ApacheServer> StartAsync(string mpm, string options = "processes=2 threads=4",
+        string? prefix = null, bool start = true, string extraConfig = "")
     {
         RepoPaths.RequireModule();
         var s = new ApacheServer(mpm, new ApacheOptions { Cgid = false, AuthDebug = false });
@@ -81,6 +81,7 @@ public sealed class DaemonModeTests(Xunit.Abstractions.ITestOutputHelper output)
             <Directory "{scripts}">
                 Require all granted
             </Directory>
+            {extraConfig}
             """);
         if (start)
             await s.StartAsync();
@@ -88,7 +89,7 @@ public sealed class DaemonModeTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     /// <summary>The daemons of the server: processes of its parent whose name is the display name.</summary>
-    private static List<int> DaemonPids(ApacheServer s) =>
+    internal static List<int> DaemonPids(ApacheServer s) =>
         s.ChildPids().Where(p => Cmdline(p).StartsWith("(dotnet:site)", StringComparison.Ordinal)).ToList();
 
     private static List<int> WorkerPids(ApacheServer s) => s.ChildPids().Except(DaemonPids(s)).ToList();
@@ -99,7 +100,7 @@ public sealed class DaemonModeTests(Xunit.Abstractions.ITestOutputHelper output)
         catch (IOException) { return ""; }
     }
 
-    private static async Task<HttpResult> HelloAsync(ApacheServer s, TimeSpan? within = null)
+    internal static async Task<HttpResult> HelloAsync(ApacheServer s, TimeSpan? within = null)
     {
         using var http = new Http(s.BaseUrl, TimeSpan.FromSeconds(30), keepAlive: false);
         return await http.GetAsync("/hello");

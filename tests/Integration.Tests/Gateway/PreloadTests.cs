@@ -95,7 +95,6 @@ public sealed class PreloadTests
     [Theory]
     [InlineData("DotNetImportScript /srv/x.cs application-group=a", "both process-group= and application-group= are required")]
     [InlineData("DotNetImportScript /srv/x.cs process-group=%{GLOBAL} application-group=%{SERVER}", "must be %{GLOBAL} or a name")]
-    [InlineData("DotNetImportScript /srv/x.cs process-group=shop application-group=a", "names no daemon process group")]
     [InlineData("DotNetScriptAliasMatch ^/t/(.*) /srv/$1.cs process-group=%{GLOBAL} application-group=a", "needs one fixed file")]
     [InlineData("DotNetScriptAlias /x /srv/x.cs process-group=%{GLOBAL} application-group=%{RESOURCE}", "must be %{GLOBAL} or a name")]
     [InlineData("<Location /x>\nDotNetImportScript /srv/x.cs process-group=%{GLOBAL} application-group=a\n</Location>", "not allowed in <Location> context")]
