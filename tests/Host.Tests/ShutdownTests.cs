@@ -34,7 +34,8 @@ public sealed class ShutdownTests : IDisposable
         Assert.Equal(1, invoker.CheckPassword("u", "p").Outcome);
         var watch = Stopwatch.StartNew();
         TestHost.Exports->Shutdown();
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
+        // Bounded by the shutdown limit (3 s; other tests' hooks may still hold it) plus slack.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(8), $"shutdown took {watch.Elapsed}");
         Assert.True(SpinWait.SpinUntil(() => TestLog.Server("disposed " + marker).Count == 1, 5000));
         // After shutdown calls fail closed instead of loading again.
         Assert.Equal(214, invoker.CheckPassword("u", "p").Error);
