@@ -56,10 +56,18 @@ typedef struct {
     size_t start, end, cap;
     uint32_t frame_left;       /* bytes left in the current request body frame */
     int body_done;
-    int headers_sent;
+    int headers_sent;          /* the app sent its headers (they may still be pending) */
+    int head_on_wire;          /* ... and they left: the watchdog can no longer answer 504 */
     int broken;                /* a write failed, or request-timeout answered for the app */
     pthread_mutex_t write_lock;  /* the worker's writes against the watchdog's 504 */
+    /* Output waits here until the app flushes, the response ends or it is full: a small
+       response leaves in one write, as Apache's own ap_rwrite buffers small writes. */
+    unsigned char *pending;
+    size_t pending_len;
+    apr_pool_t *pool;
 } conn;
+
+#define PENDING_CAP (8 * 1024)
 
 /* What each worker serves now, for the request-timeout watchdog (guarded by count_lock). */
 typedef struct {
@@ -114,16 +122,6 @@ static int fill(conn *c)
 
 static int write_all_locked(conn *c, const struct iovec *iov, int n);
 
-static int write_all(conn *c, const struct iovec *iov, int n)
-{
-    int rc;
-
-    pthread_mutex_lock(&c->write_lock);
-    rc = write_all_locked(c, iov, n);
-    pthread_mutex_unlock(&c->write_lock);
-    return rc;
-}
-
 static int write_all_locked(conn *c, const struct iovec *iov, int n)
 {
     struct iovec v[4];
@@ -154,17 +152,64 @@ static int write_all_locked(conn *c, const struct iovec *iov, int n)
     return 0;
 }
 
+/* Sends the pending output and up to two more pieces in one writev. */
+static int send_pending(conn *c, const void *a, size_t a_len, const void *b, size_t b_len)
+{
+    struct iovec iov[3];
+    int n = 0, rc;
+
+    if (c->pending_len > 0) {
+        iov[n].iov_base = c->pending;
+        iov[n++].iov_len = c->pending_len;
+    }
+    if (a_len > 0) {
+        iov[n].iov_base = (void *)a;
+        iov[n++].iov_len = a_len;
+    }
+    if (b_len > 0) {
+        iov[n].iov_base = (void *)b;
+        iov[n++].iov_len = b_len;
+    }
+    c->pending_len = 0;
+    if (n == 0) {
+        return c->broken ? -1 : 0;
+    }
+    pthread_mutex_lock(&c->write_lock);
+    rc = write_all_locked(c, iov, n);
+    if (c->headers_sent) {
+        c->head_on_wire = 1;
+    }
+    pthread_mutex_unlock(&c->write_lock);
+    return rc;
+}
+
+/* Adds two pieces to the pending output, or sends them with it when they do not fit. */
+static int queue_output(conn *c, const void *a, size_t a_len, const void *b, size_t b_len)
+{
+    if (c->broken) {
+        return -1;
+    }
+    if (c->pending_len + a_len + b_len > PENDING_CAP) {
+        return send_pending(c, a, a_len, b, b_len);
+    }
+    if (c->pending == NULL) {
+        c->pending = apr_palloc(c->pool, PENDING_CAP);
+    }
+    memcpy(c->pending + c->pending_len, a, a_len);
+    c->pending_len += a_len;
+    if (b_len > 0) {
+        memcpy(c->pending + c->pending_len, b, b_len);
+        c->pending_len += b_len;
+    }
+    return 0;
+}
+
 static int write_frame(conn *c, uint32_t frame, const void *data, size_t len)
 {
     unsigned char head[4];
-    struct iovec iov[2];
 
     dotnet_wire_frame_encode(head, frame);
-    iov[0].iov_base = head;
-    iov[0].iov_len = 4;
-    iov[1].iov_base = (void *)data;
-    iov[1].iov_len = len;
-    return write_all(c, iov, len ? 2 : 1);
+    return queue_output(c, head, 4, data, len);
 }
 
 static int64_t io_read(void *ctx, uint8_t *buffer, int64_t len, int32_t *status)
@@ -232,7 +277,6 @@ static int32_t io_send_headers(void *ctx, int32_t status, const char *reason, co
                                int32_t nheaders)
 {
     conn *c = ctx;
-    struct iovec iov[1];
     char *text, *o;
     size_t size = 64 + (reason ? strlen(reason) : 0);
     int32_t i;
@@ -258,11 +302,9 @@ static int32_t io_send_headers(void *ctx, int32_t status, const char *reason, co
         o += sprintf(o, "%s: %s\r\n", headers[i].name, headers[i].value);
     }
     o += sprintf(o, "\r\n");
-    iov[0].iov_base = text;
-    iov[0].iov_len = (size_t)(o - text);
-    i = write_all(c, iov, 1);
-    free(text);
     c->headers_sent = 1;
+    i = queue_output(c, text, (size_t)(o - text), NULL, 0);
+    free(text);
     return i;
 }
 
@@ -283,7 +325,7 @@ static int32_t io_write(void *ctx, const uint8_t *buffer, int64_t len)
 
 static int32_t io_flush(void *ctx)
 {
-    return write_frame(ctx, DOTNET_FRAME_FLUSH, NULL, 0);
+    return write_frame(ctx, DOTNET_FRAME_FLUSH, NULL, 0) == 0 ? send_pending(ctx, NULL, 0, NULL, 0) : -1;
 }
 
 /* A NUL-terminated copy of a wire string. */
@@ -310,6 +352,7 @@ static void serve(int fd, apr_pool_t *p, int index, apr_time_t accepted)
 {
     conn *c = apr_pcalloc(p, sizeof(conn));
 
+    c->pool = p;
     pthread_mutex_init(&c->write_lock, NULL);
     pthread_mutex_lock(&count_lock);
     serving[index].c = c;
@@ -329,17 +372,14 @@ static void serve(int fd, apr_pool_t *p, int index, apr_time_t accepted)
 static void answer_queue_timeout(conn *c, apr_time_t waited)
 {
     static const char answer[] = "Status: 504 Gateway Timeout\r\n\r\n";
-    struct iovec iov[1];
 
     DOTNET_SLOG(APLOG_ERR, 0, ap_server_conf, DOTNET_DAEMON_QUEUE_TIMEOUT,
                 "daemon group '%s': a request waited %d ms for a free daemon thread, past "
                 "queue-timeout=%d s; answered 504 without running it", group->name,
                 (int)apr_time_as_msec(waited), group->queue_timeout);
-    iov[0].iov_base = (void *)answer;
-    iov[0].iov_len = sizeof(answer) - 1;
     c->headers_sent = 1;
-    if (write_all(c, iov, 1) == 0) {
-        write_frame(c, 0, NULL, 0);
+    if (queue_output(c, answer, sizeof(answer) - 1, NULL, 0) == 0 && write_frame(c, 0, NULL, 0) == 0) {
+        send_pending(c, NULL, 0, NULL, 0);
     }
 }
 
@@ -471,24 +511,24 @@ static void serve_connection(int fd, apr_pool_t *p, conn *out, apr_time_t accept
         int status = result.outcome >= 400 && result.outcome <= 599 ? result.outcome : 500;
         if (!out->headers_sent) {
             char line[32];
-            struct iovec iov[1];
             snprintf(line, sizeof(line), "Status: %d\r\n\r\n", status);
-            iov[0].iov_base = line;
-            iov[0].iov_len = strlen(line);
             out->headers_sent = 1;
-            if (write_all(out, iov, 1) == 0) {
-                write_frame(out, 0, NULL, 0);
+            if (queue_output(out, line, strlen(line), NULL, 0) == 0 && write_frame(out, 0, NULL, 0) == 0) {
+                send_pending(out, NULL, 0, NULL, 0);
             }
         }
-        else {
-            write_frame(out, DOTNET_FRAME_ABORT, NULL, 0);
+        else if (write_frame(out, DOTNET_FRAME_ABORT, NULL, 0) == 0) {
+            /* What the app wrote before it failed goes first, as it would have without buffering. */
+            send_pending(out, NULL, 0, NULL, 0);
         }
         return;
     }
     if (!out->headers_sent) {
         io_send_headers(out, 200, NULL, NULL, 0);
     }
-    write_frame(out, 0, NULL, 0);
+    if (write_frame(out, 0, NULL, 0) == 0) {
+        send_pending(out, NULL, 0, NULL, 0);
+    }
 }
 
 /* ------------------------------------------------------------------ workers */
@@ -584,7 +624,7 @@ static void check_request_timeout(apr_time_t now)
         sv->timed_out = 1;
         pthread_mutex_lock(&c->write_lock);
         if (!c->broken) {
-            if (!c->headers_sent) {
+            if (!c->head_on_wire) {
                 static const char answer[] = "Status: 504 Gateway Timeout\r\n\r\n\0\0\0\0";
                 ssize_t ignored = write(c->fd, answer, sizeof(answer) - 1);
                 (void)ignored;

@@ -35,6 +35,9 @@
 APLOG_USE_MODULE(dotnet);
 
 #define CHUNK (64 * 1024)
+/* The response buffer starts small (most responses are a few hundred bytes) and grows to CHUNK
+   when a read fills it: long headers, or a large body where bigger reads mean fewer syscalls. */
+#define FIRST_IN (8 * 1024)
 
 /* A connected socket, or -1 with *status set (logged). */
 static int connect_daemon(request_rec *r, dotnet_daemon_group *g, int *status)
@@ -93,7 +96,7 @@ typedef struct {
     int has_body;              /* ap_should_client_block, asked once before the first read */
     /* from the daemon */
     char *in;
-    size_t in_start, in_end;
+    size_t in_start, in_end, in_cap;
     int headers_done;
     uint32_t frame_left;
     int response_done;
@@ -279,9 +282,14 @@ static int send_request_head(request_rec *r, relay *x, const char *application_g
     if (size > DOTNET_WIRE_MAX_BLOCK) {
         return HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE;
     }
-    buf = apr_palloc(r->pool, size);
+    buf = apr_palloc(r->pool, size + 4);
     dotnet_wire_request_encode(buf, x->g->secret, items, n - (uint32_t)nheaders, items + n - nheaders,
                                (uint32_t)nheaders);
+    if (!x->has_body) {
+        /* No body: its end frame goes in the same send. */
+        dotnet_wire_frame_encode(buf + size, 0);
+        size += 4;
+    }
     /* The head goes out first, blocking within socket-timeout. */
     {
         size_t sent = 0;
@@ -326,8 +334,11 @@ int dotnet_daemon_relay(request_rec *r, dotnet_daemon_group *g, const char *appl
         return status;
     }
     fcntl(x.fd, F_SETFL, fcntl(x.fd, F_GETFL) | O_NONBLOCK);
-    x.out = apr_palloc(r->pool, CHUNK + 4);
-    x.in = apr_palloc(r->pool, CHUNK);
+    /* Without a body the end frame goes with the head, and no body buffer is needed. */
+    x.out = x.has_body ? apr_palloc(r->pool, CHUNK + 4) : NULL;
+    x.body_state = x.has_body ? 0 : 2;
+    x.in_cap = FIRST_IN;
+    x.in = apr_palloc(r->pool, x.in_cap);
     if ((rc = send_request_head(r, &x, application_group, app_key, pass_authorization, script_name, by_alias)) != OK) {
         close(x.fd);
         return rc;
@@ -381,6 +392,12 @@ int dotnet_daemon_relay(request_rec *r, dotnet_daemon_group *g, const char *appl
                 x.in_end -= x.in_start;
                 x.in_start = 0;
             }
+            if (x.in_end == x.in_cap && x.in_cap < CHUNK) {
+                char *bigger = apr_palloc(r->pool, CHUNK);
+                memcpy(bigger, x.in, x.in_end);
+                x.in = bigger;
+                x.in_cap = CHUNK;
+            }
             if (x.in_end == CHUNK) {
                 /* The header block does not fit: a header line is too long. */
                 if (!x.headers_done) {
@@ -390,7 +407,7 @@ int dotnet_daemon_relay(request_rec *r, dotnet_daemon_group *g, const char *appl
                     return HTTP_INTERNAL_SERVER_ERROR;
                 }
             }
-            n = recv(x.fd, x.in + x.in_end, CHUNK - x.in_end, 0);
+            n = recv(x.fd, x.in + x.in_end, x.in_cap - x.in_end, 0);
             if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
                 continue;
             }
@@ -420,6 +437,13 @@ int dotnet_daemon_relay(request_rec *r, dotnet_daemon_group *g, const char *appl
                 break;
             }
             x.in_end += (size_t)n;
+            if (x.in_end == x.in_cap && x.in_cap < CHUNK) {
+                /* A full read: the next one gets room for a whole frame. */
+                char *bigger = apr_palloc(r->pool, CHUNK);
+                memcpy(bigger, x.in, x.in_end);
+                x.in = bigger;
+                x.in_cap = CHUNK;
+            }
             if (!x.headers_done) {
                 int h = parse_headers(&x);
                 if (h > 1) {
