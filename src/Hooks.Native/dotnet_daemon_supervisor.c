@@ -494,30 +494,33 @@ static int watched_changed(dotnet_daemon_group *g, apr_pool_t *p)
     return changed;
 }
 
-/* One step of a restart one process at a time: signal the next daemon, or wait until the one
-   signalled has a successor that serves. */
+/* A restart one process at a time, as far as it can go now: signal the next daemon, or wait
+   until the one signalled has a successor that serves, then signal the next in the same call.
+   It runs on Apache's monitor hook, every ~10 s, so a roll takes about one tick per process. */
 static void roll_step(dotnet_daemon_group *g)
 {
-    dotnet_daemon_slot *slot;
-    char byte;
+    for (;;) {
+        dotnet_daemon_slot *slot;
+        char byte;
 
-    if (g->roll_index >= g->processes) {
-        g->rolling = 0;
-        DOTNET_SLOG(APLOG_NOTICE, 0, ap_server_conf, DOTNET_DAEMON_EXITED,
-                    "daemon group '%s': every process was restarted after its app changed", g->name);
-        return;
-    }
-    slot = &g->slots[g->roll_index];
-    if (g->roll_old_pid == 0) {
-        if (slot->proc.pid <= 0) {
-            return;   /* being restarted already: wait for it */
+        if (g->roll_index >= g->processes) {
+            g->rolling = 0;
+            DOTNET_SLOG(APLOG_NOTICE, 0, ap_server_conf, DOTNET_DAEMON_EXITED,
+                        "daemon group '%s': every process was restarted after its app changed", g->name);
+            return;
         }
-        g->roll_old_pid = slot->proc.pid;
-        kill(slot->proc.pid, SIGINT);
-        return;
-    }
-    if (slot->proc.pid > 0 && slot->proc.pid != g->roll_old_pid && slot->ready_fd >= 0
-        && (slot->ready || read(slot->ready_fd, &byte, 1) == 1)) {
+        slot = &g->slots[g->roll_index];
+        if (g->roll_old_pid == 0) {
+            if (slot->proc.pid > 0) {
+                g->roll_old_pid = slot->proc.pid;
+                kill(slot->proc.pid, SIGINT);
+            }
+            return;   /* signalled, or being restarted already: wait for it */
+        }
+        if (!(slot->proc.pid > 0 && slot->proc.pid != g->roll_old_pid && slot->ready_fd >= 0
+              && (slot->ready || read(slot->ready_fd, &byte, 1) == 1))) {
+            return;
+        }
         slot->ready = 1;
         g->roll_index++;
         g->roll_old_pid = 0;
