@@ -2,8 +2,9 @@
  * A daemon process, from the fork in the parent to its exit. Before .NET starts: close Apache's
  * listeners and every other group's socket, become the group's user, take the display name.
  * Then the runtime starts (the same start as in an Apache child), the group's preloaded apps
- * start, and `threads` worker threads accept connections on the group's socket. Each connection
- * is one request: its secret is checked before anything else is read, then it is handed to the
+ * start, and `threads` worker threads accept connections on the group's socket. A connection
+ * carries one request at a time (a relay keeps it for the next one after a clean response):
+ * each request's secret is checked before anything else of it is read, then it is handed to the
  * host's handle_request, the same entry point Apache's children use, with an ah_app_io that
  * speaks the wire (dotnet_daemon_protocol.h) instead of Apache's filters.
  *
@@ -21,6 +22,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -65,6 +67,8 @@ typedef struct {
     unsigned char *pending;
     size_t pending_len;
     apr_pool_t *pool;
+    int started;               /* a request began on it (its preamble arrived) */
+    int reusable;              /* it ended cleanly on both sides: the relay may send another */
 } conn;
 
 #define PENDING_CAP (8 * 1024)
@@ -348,9 +352,12 @@ static void refuse(int fd, const char *why)
 
 static void serve_connection(int fd, apr_pool_t *p, conn *out, apr_time_t accepted);
 
-static void serve(int fd, apr_pool_t *p, int index, apr_time_t accepted)
+/* One request on fd. -1: none came (the relay closed a kept connection); 0: served, close it;
+   1: served, and the connection can carry the next one. */
+static int serve(int fd, apr_pool_t *p, int index, apr_time_t accepted)
 {
     conn *c = apr_pcalloc(p, sizeof(conn));
+    int outcome;
 
     c->pool = p;
     pthread_mutex_init(&c->write_lock, NULL);
@@ -364,8 +371,10 @@ static void serve(int fd, apr_pool_t *p, int index, apr_time_t accepted)
     serving[index].c = NULL;
     pthread_mutex_unlock(&count_lock);
     pthread_mutex_lock(&c->write_lock);   /* the watchdog is not writing to it now */
+    outcome = !c->started ? -1 : c->reusable && !c->broken ? 1 : 0;
     pthread_mutex_unlock(&c->write_lock);
     pthread_mutex_destroy(&c->write_lock);
+    return outcome;
 }
 
 /* queue-timeout: answered 504 without running the app (the relay passes it on). */
@@ -415,6 +424,7 @@ static void serve_connection(int fd, apr_pool_t *p, conn *out, apr_time_t accept
                    : st == DOTNET_WIRE_BAD_VERSION ? "another wire version" : "too many variables");
         return;
     }
+    out->started = 1;
     if (!dotnet_wire_secret_equal(pre.secret, group->secret)) {
         refuse(fd, "it did not carry this generation's secret");
         return;
@@ -526,17 +536,96 @@ static void serve_connection(int fd, apr_pool_t *p, conn *out, apr_time_t accept
     if (!out->headers_sent) {
         io_send_headers(out, 200, NULL, NULL, 0);
     }
-    if (write_frame(out, 0, NULL, 0) == 0) {
-        send_pending(out, NULL, 0, NULL, 0);
+    if (write_frame(out, 0, NULL, 0) == 0 && send_pending(out, NULL, 0, NULL, 0) == 0) {
+        /* Kept for the relay's next request only when the request's body was read to its end
+           frame (an app that ignored a bodiless request's body leaves just that frame) and
+           nothing else arrived: the next byte on it must be the next request's. */
+        if (!out->body_done && out->frame_left == 0 && out->end - out->start == 4
+            && memcmp(out->buf + out->start, "\0\0\0\0", 4) == 0) {
+            out->start += 4;
+            out->body_done = 1;
+        }
+        out->reusable = out->body_done && out->start == out->end;
     }
 }
 
 /* ------------------------------------------------------------------ workers */
 
-/* One idle thread at a time waits on the socket (as Apache's accept mutex): with every idle
-   thread polling it, each connection would wake them all, and all but one would find nothing
-   to accept (measured: the wasted wake-ups cost a visible share of a 2-core machine). */
+/* One idle thread at a time waits (as Apache's accept mutex): with every idle thread polling,
+   each connection would wake them all, and all but one would find nothing to accept (measured:
+   the wasted wake-ups cost a visible share of a 2-core machine). It waits on an epoll set of the
+   group's socket and the kept connections: a relay keeps its connection after a clean response
+   and sends its next request on it, which saves a connect, an accept and a close per request.
+   A kept connection holds no thread while it is idle. */
 static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+static int epoll_fd = -1;
+
+/* The kept connections, so that stopping can close them at once: a relay that sends on one
+   afterwards is refused by the kernel (EPIPE, or ECONNRESET for a request nobody read) and
+   sends it again on a new connection, which the next daemon accepts. */
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+static int *kept;
+static int nkept, kept_cap;
+
+static int unkeep(int fd)
+{
+    int i, found = 0;
+
+    pthread_mutex_lock(&kept_lock);
+    for (i = 0; i < nkept; i++) {
+        if (kept[i] == fd) {
+            kept[i] = kept[--nkept];
+            found = 1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&kept_lock);
+    return found;
+}
+
+static void keep(int fd)
+{
+    struct epoll_event ev;
+
+    pthread_mutex_lock(&kept_lock);
+    if (stopping || (nkept == kept_cap && !(kept_cap < 65536))) {
+        pthread_mutex_unlock(&kept_lock);
+        close(fd);
+        return;
+    }
+    if (nkept == kept_cap) {
+        int cap = kept_cap ? kept_cap * 2 : 64;
+        int *bigger = realloc(kept, sizeof(int) * (size_t)cap);
+        if (bigger == NULL) {
+            pthread_mutex_unlock(&kept_lock);
+            close(fd);
+            return;
+        }
+        kept = bigger;
+        kept_cap = cap;
+    }
+    kept[nkept++] = fd;
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EPOLLIN | EPOLLONESHOT;
+    ev.data.fd = fd;
+    if (epoll_ctl(epoll_fd, EPOLL_CTL_MOD, fd, &ev) != 0 && epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        kept[--nkept] = -1;
+        pthread_mutex_unlock(&kept_lock);
+        close(fd);
+        return;
+    }
+    pthread_mutex_unlock(&kept_lock);
+}
+
+/* Stopping (stopping is set): no kept connection waits for a thread that will not come. */
+static void close_kept(void)
+{
+    pthread_mutex_lock(&kept_lock);
+    while (nkept > 0) {
+        close(kept[--nkept]);
+    }
+    pthread_mutex_unlock(&kept_lock);
+}
 
 static void *worker(void *arg)
 {
@@ -545,15 +634,17 @@ static void *worker(void *arg)
 
     apr_pool_create(&p, NULL);
     while (!stopping) {
-        struct pollfd pfd = { group->listen_fd, POLLIN, 0 };
-        struct timeval tv;
-        int fd, ready;
+        struct epoll_event ev;
+        int fd, outcome;
         apr_time_t accepted;
 
         pthread_mutex_lock(&accept_lock);
-        ready = !stopping && poll(&pfd, 1, 500) > 0;
-        if (!ready) {
+        if (stopping || epoll_wait(epoll_fd, &ev, 1, 500) != 1) {
             pthread_mutex_unlock(&accept_lock);
+            continue;
+        }
+        if (ev.data.fd != group->listen_fd && !unkeep(ev.data.fd)) {
+            pthread_mutex_unlock(&accept_lock);   /* closed by stopping meanwhile */
             continue;
         }
         /* Counted busy before accepting, under the lock that stopping is set under: once the
@@ -562,14 +653,22 @@ static void *worker(void *arg)
         if (stopping) {
             pthread_mutex_unlock(&count_lock);
             pthread_mutex_unlock(&accept_lock);
+            if (ev.data.fd != group->listen_fd) {
+                close(ev.data.fd);
+            }
             break;
         }
         busy_threads++;
         pthread_mutex_unlock(&count_lock);
-        fd = accept(group->listen_fd, NULL, NULL);
+        if (ev.data.fd == group->listen_fd) {
+            fd = accept4(group->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        }
+        else {
+            fd = ev.data.fd;
+        }
         pthread_mutex_unlock(&accept_lock);
         if (fd < 0) {
-            /* another thread or daemon took it */
+            /* another daemon took it */
             pthread_mutex_lock(&count_lock);
             busy_threads--;
             pthread_cond_broadcast(&count_changed);
@@ -581,20 +680,28 @@ static void *worker(void *arg)
         last_activity = accepted;
         pthread_mutex_unlock(&count_lock);
 
-        tv.tv_sec = group->socket_timeout;
-        tv.tv_usec = 0;
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-        serve(fd, p, index, accepted);
-        close(fd);
+        if (ev.data.fd == group->listen_fd) {
+            struct timeval tv;
+            tv.tv_sec = group->socket_timeout;
+            tv.tv_usec = 0;
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        }
+        outcome = serve(fd, p, index, accepted);
+        if (outcome == 1) {
+            keep(fd);
+        }
+        else {
+            close(fd);
+        }
         apr_pool_clear(p);
 
-        if (figures != NULL) {
+        if (outcome >= 0 && figures != NULL) {
             __atomic_fetch_add(&figures->requests, 1, __ATOMIC_RELAXED);
         }
         pthread_mutex_lock(&count_lock);
         busy_threads--;
-        served++;
+        served += outcome >= 0;
         last_activity = apr_time_now();
         if (group->maximum_requests > 0 && served >= group->maximum_requests && !stopping) {
             DOTNET_SLOG(APLOG_INFO, 0, ap_server_conf, DOTNET_DAEMON_EXITED,
@@ -796,6 +903,21 @@ void dotnet_daemon_main(dotnet_daemon_slot *slot)
     }
     dotnet_preload_daemon(p, ap_server_conf, group->name);
 
+    /* Non-blocking, as the other daemons of the group wait on the same socket: the one that
+       loses a connection to another must not sit in accept(). */
+    fcntl(group->listen_fd, F_SETFL, fcntl(group->listen_fd, F_GETFL) | O_NONBLOCK);
+    epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    {
+        struct epoll_event ev;
+        memset(&ev, 0, sizeof(ev));
+        ev.events = EPOLLIN;
+        ev.data.fd = group->listen_fd;
+        if (epoll_fd < 0 || epoll_ctl(epoll_fd, EPOLL_CTL_ADD, group->listen_fd, &ev) != 0) {
+            DOTNET_SLOG(APLOG_CRIT, errno, ap_server_conf, DOTNET_DAEMON_START_FAILED,
+                        "daemon process %d of group '%s': epoll", (int)getpid(), group->name);
+            _exit(DOTNET_DAEMON_EXIT_START_FAILED);
+        }
+    }
     threads = apr_pcalloc(p, sizeof(pthread_t) * (apr_size_t)(group->threads + 1));
     serving = apr_pcalloc(p, sizeof(serving_slot) * (apr_size_t)group->threads);
     born = last_activity = apr_time_now();
@@ -830,6 +952,9 @@ void dotnet_daemon_main(dotnet_daemon_slot *slot)
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_sec += graceful_stop ? group->graceful_timeout : group->shutdown_timeout;
     stopping = 1;
+    pthread_mutex_unlock(&count_lock);
+    close_kept();
+    pthread_mutex_lock(&count_lock);
     while (busy_threads > 0) {
         if (pthread_cond_timedwait(&count_changed, &count_lock, &deadline) == ETIMEDOUT) {
             DOTNET_SLOG(APLOG_WARNING, 0, ap_server_conf, DOTNET_DAEMON_EXITED,

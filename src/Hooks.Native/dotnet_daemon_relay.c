@@ -5,8 +5,13 @@
  *
  * Full duplex: the request body is sent while the response is read, one poll() loop over the
  * socket, so an app that answers before it has read the whole body does not deadlock against a
- * relay still pushing it. Nothing is retried once a byte of the request was sent; only the
- * connect is retried (until connect-timeout), which is what covers a daemon being restarted.
+ * relay still pushing it. After a clean response each worker thread keeps its connection for
+ * its next request to the group. A request is never sent again once a daemon may have read any
+ * of it; it is sent again on a new connection only when the kernel says nobody did: a kept
+ * connection that was closed before the send (EPIPE), or closed with the request still unread
+ * in it (ECONNRESET before any byte of the response, a request without a body). A daemon that
+ * read the request and died gives EOF instead: 502. The connect itself is retried until
+ * connect-timeout, which is what covers a daemon being restarted.
  *
  * Errors keep mod_wsgi's numbers: DOTNET0117 (socket directory not reachable, 503), DOTNET0144
  * (response header line too long, 500), DOTNET0145 (timeout reading response headers, 504),
@@ -38,6 +43,8 @@ APLOG_USE_MODULE(dotnet);
 /* The response buffer starts small (most responses are a few hundred bytes) and grows to CHUNK
    when a read fills it: long headers, or a large body where bigger reads mean fewer syscalls. */
 #define FIRST_IN (8 * 1024)
+/* send_request_head's answer when a kept connection turned out closed before any byte left. */
+#define DOTNET_RELAY_RESEND (-2)
 
 /* A connected socket, or -1 with *status set (logged). */
 static int connect_daemon(request_rec *r, dotnet_daemon_group *g, int *status)
@@ -85,10 +92,49 @@ static int connect_daemon(request_rec *r, dotnet_daemon_group *g, int *status)
     }
 }
 
+/* Each Apache worker thread keeps its last connection to a daemon after a clean response and
+   sends its next request to that group on it (the daemon parks it without holding a thread).
+   Per thread, so no lock: a thread serves one request at a time. */
+static __thread dotnet_daemon_group *kept_group;
+static __thread int kept_fd = -1;
+
+/* The kept connection to g if the daemon still has it open and idle, else -1. A daemon that
+   stopped closed its end: the connection reads as readable (EOF) and is dropped here. */
+static int take_kept(dotnet_daemon_group *g)
+{
+    int fd = kept_fd;
+    struct pollfd pfd;
+
+    if (fd < 0) {
+        return -1;
+    }
+    kept_fd = -1;
+    pfd.fd = fd;
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    if (kept_group != g || poll(&pfd, 1, 0) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void keep_connection(dotnet_daemon_group *g, int fd)
+{
+    if (kept_fd >= 0) {
+        close(kept_fd);
+    }
+    kept_fd = fd;
+    kept_group = g;
+}
+
 typedef struct {
     request_rec *r;
     dotnet_daemon_group *g;
     int fd;
+    int reused;                /* fd is a kept connection: a refusal before any byte is resent */
+    int sent_all;              /* the request's end frame left (the daemon may keep the connection) */
+    size_t received;           /* bytes of the response read so far */
     /* to the daemon */
     char *out;
     size_t out_start, out_end;
@@ -294,14 +340,20 @@ static int send_request_head(request_rec *r, relay *x, const char *application_g
     {
         size_t sent = 0;
         while (sent < size) {
-            struct pollfd pfd = { x->fd, POLLOUT, 0 };
-            ssize_t w;
-            if (poll(&pfd, 1, x->g->socket_timeout * 1000) <= 0) {
-                DOTNET_RLOG(APLOG_ERR, 0, r, DOTNET_DAEMON_HEADER_TIMEOUT,
-                            "timeout sending the request to daemon process group '%s'", x->g->name);
-                return HTTP_GATEWAY_TIME_OUT;
+            /* Sent at once when it fits in the socket (the usual case); polled only when not. */
+            ssize_t w = send(x->fd, buf + sent, size - sent, MSG_NOSIGNAL);
+            if (w < 0 && errno == EAGAIN) {
+                struct pollfd pfd = { x->fd, POLLOUT, 0 };
+                if (poll(&pfd, 1, x->g->socket_timeout * 1000) <= 0) {
+                    DOTNET_RLOG(APLOG_ERR, 0, r, DOTNET_DAEMON_HEADER_TIMEOUT,
+                                "timeout sending the request to daemon process group '%s'", x->g->name);
+                    return HTTP_GATEWAY_TIME_OUT;
+                }
+                continue;
             }
-            w = send(x->fd, buf + sent, size - sent, MSG_NOSIGNAL);
+            if (w < 0 && (errno == EPIPE || errno == ECONNRESET) && x->reused && sent == 0) {
+                return DOTNET_RELAY_RESEND;   /* the daemon closed the kept connection: nothing was sent */
+            }
             if (w < 0 && errno != EAGAIN && errno != EINTR) {
                 DOTNET_RLOG(APLOG_ERR, errno, r, DOTNET_DAEMON_CLOSED_EARLY,
                             "daemon process group '%s' closed the connection before receiving the request",
@@ -329,20 +381,34 @@ int dotnet_daemon_relay(request_rec *r, dotnet_daemon_group *g, const char *appl
         return rc;
     }
     x.has_body = ap_should_client_block(r);
-    x.fd = connect_daemon(r, g, &status);
-    if (x.fd < 0) {
-        return status;
-    }
-    fcntl(x.fd, F_SETFL, fcntl(x.fd, F_GETFL) | O_NONBLOCK);
     /* Without a body the end frame goes with the head, and no body buffer is needed. */
     x.out = x.has_body ? apr_palloc(r->pool, CHUNK + 4) : NULL;
     x.body_state = x.has_body ? 0 : 2;
     x.in_cap = FIRST_IN;
     x.in = apr_palloc(r->pool, x.in_cap);
-    if ((rc = send_request_head(r, &x, application_group, app_key, pass_authorization, script_name, by_alias)) != OK) {
+    x.fd = take_kept(g);
+    x.reused = x.fd >= 0;
+
+send_again:
+    if (x.fd < 0) {
+        x.fd = connect_daemon(r, g, &status);
+        if (x.fd < 0) {
+            return status;
+        }
+        fcntl(x.fd, F_SETFL, O_RDWR | O_NONBLOCK);
+    }
+    rc = send_request_head(r, &x, application_group, app_key, pass_authorization, script_name, by_alias);
+    if (rc == DOTNET_RELAY_RESEND) {
+        close(x.fd);
+        x.fd = -1;
+        x.reused = 0;
+        goto send_again;
+    }
+    if (rc != OK) {
         close(x.fd);
         return rc;
     }
+    x.sent_all = !x.has_body;
 
     while (!x.response_done) {
         struct pollfd pfd;
@@ -377,6 +443,7 @@ int dotnet_daemon_relay(request_rec *r, dotnet_daemon_group *g, const char *appl
                 x.out_start += (size_t)w;
                 if (x.out_start == x.out_end && x.body_state == 1) {
                     x.body_state = 2;
+                    x.sent_all = 1;
                 }
             }
             else if (w < 0 && errno != EAGAIN && errno != EINTR) {
@@ -411,6 +478,15 @@ int dotnet_daemon_relay(request_rec *r, dotnet_daemon_group *g, const char *appl
             if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
                 continue;
             }
+            if (n < 0 && errno == ECONNRESET && x.reused && x.received == 0 && !x.has_body) {
+                /* A kept connection the daemon closed with this request unread in it (it
+                   stopped as the request arrived): nothing of it was read, so it goes again on
+                   a new connection. A request the daemon did read ends in EOF, never here. */
+                close(x.fd);
+                x.fd = -1;
+                x.reused = 0;
+                goto send_again;
+            }
             if (n <= 0) {
                 int err = n < 0 ? errno : 0;
                 if (err == ECONNRESET) {
@@ -437,6 +513,7 @@ int dotnet_daemon_relay(request_rec *r, dotnet_daemon_group *g, const char *appl
                 break;
             }
             x.in_end += (size_t)n;
+            x.received += (size_t)n;
             if (x.in_end == x.in_cap && x.in_cap < CHUNK) {
                 /* A full read: the next one gets room for a whole frame. */
                 char *bigger = apr_palloc(r->pool, CHUNK);
@@ -460,7 +537,14 @@ int dotnet_daemon_relay(request_rec *r, dotnet_daemon_group *g, const char *appl
         }
     }
     if (x.fd >= 0) {
-        close(x.fd);
+        /* Clean on both sides (the whole request sent, the whole response read, nothing more
+           arrived): the connection carries this thread's next request to the group. */
+        if (x.response_done && !x.aborted && x.sent_all && x.in_start == x.in_end) {
+            keep_connection(g, x.fd);
+        }
+        else {
+            close(x.fd);
+        }
     }
     if (x.aborted) {
         r->connection->keepalive = AP_CONN_CLOSE;

@@ -93,6 +93,53 @@ public sealed class DaemonRecyclingTests
         Assert.True(after.Status == 200 && PidOf(after) != pid, after + "\n" + s.ErrorLogSince(mark));
     }
 
+    [Theory]
+    [MemberData(nameof(Mpm.Both), MemberType = typeof(Mpm))]
+    public async Task Kept_connections_to_daemons_that_went_away_never_fail_a_request(string mpm)
+    {
+        // Apache's workers keep their connection to a daemon between requests. When the daemons
+        // are replaced (SIGINT, then SIGKILL of the successors while idle), every kept connection
+        // is dead: the next request on each worker must notice and connect anew, not answer 502.
+        await using var s = await DaemonModeTests.StartAsync(mpm, options: "processes=2 threads=4");
+        using var http = new Http(s.BaseUrl, TimeSpan.FromSeconds(30), keepAlive: true);
+        async Task AllServedAsync(string when)
+        {
+            // Several clients at once, so that many workers (and their kept connections) are used.
+            var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+            {
+                using var client = new Http(s.BaseUrl, TimeSpan.FromSeconds(30), keepAlive: true);
+                var list = new List<HttpResult>();
+                for (var i = 0; i < 10; i++)
+                    list.Add(await client.GetAsync("/hello"));
+                return list;
+            }));
+            var failed = results.SelectMany(r => r).Where(r => r.Status != 200).ToList();
+            Assert.True(failed.Count == 0, $"{when}: {failed.Count} of 80 failed: {string.Join("; ", failed.Take(3))}\n{s.ErrorLog[^Math.Min(3000, s.ErrorLog.Length)..]}");
+        }
+        async Task<List<int>> ReplacedAsync(List<int> before)
+        {
+            List<int> now = [];
+            Assert.True(await TestRun.WaitUntilAsync(() => (now = DaemonModeTests.DaemonPids(s)).Count == 2 && !now.Intersect(before).Any(),
+                TimeSpan.FromSeconds(30)), s.ErrorLog);
+            // Serving: each new daemon writes its start line once its threads accept.
+            Assert.True(await TestRun.WaitUntilAsync(() => now.All(p => s.ErrorLog.Contains($"daemon process {p} of group 'site' serves", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(30)), s.ErrorLog);
+            return now;
+        }
+
+        await AllServedAsync("first");
+        var daemons = DaemonModeTests.DaemonPids(s);
+        foreach (var pid in daemons)
+            ProcessRunner.Check("kill", "-INT", pid.ToString());
+        daemons = await ReplacedAsync(daemons);
+        await AllServedAsync("after SIGINT");
+        await Task.Delay(TimeSpan.FromSeconds(6));   // older than a failing start: no back-off
+        foreach (var pid in daemons)
+            ProcessRunner.Check("kill", "-KILL", pid.ToString());
+        await ReplacedAsync(daemons);
+        await AllServedAsync("after SIGKILL");
+    }
+
     [Fact]
     public async Task DotNetImportScript_starts_an_app_in_the_daemons_before_any_request()
     {
