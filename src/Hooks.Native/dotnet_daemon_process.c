@@ -377,6 +377,15 @@ static int serve(int fd, apr_pool_t *p, int index, apr_time_t accepted)
     return outcome;
 }
 
+/* A whole response of one header block and no body (a status the app never produced). */
+static void answer_head_only(conn *c, const char *head)
+{
+    c->headers_sent = 1;
+    if (queue_output(c, head, strlen(head), NULL, 0) == 0 && write_frame(c, 0, NULL, 0) == 0) {
+        send_pending(c, NULL, 0, NULL, 0);
+    }
+}
+
 /* queue-timeout: answered 504 without running the app (the relay passes it on). */
 static void answer_queue_timeout(conn *c, apr_time_t waited)
 {
@@ -386,10 +395,7 @@ static void answer_queue_timeout(conn *c, apr_time_t waited)
                 "daemon group '%s': a request waited %d ms for a free daemon thread, past "
                 "queue-timeout=%d s; answered 504 without running it", group->name,
                 (int)apr_time_as_msec(waited), group->queue_timeout);
-    c->headers_sent = 1;
-    if (queue_output(c, answer, sizeof(answer) - 1, NULL, 0) == 0 && write_frame(c, 0, NULL, 0) == 0) {
-        send_pending(c, NULL, 0, NULL, 0);
-    }
+    answer_head_only(c, answer);
 }
 
 static void serve_connection(int fd, apr_pool_t *p, conn *out, apr_time_t accepted)
@@ -522,10 +528,7 @@ static void serve_connection(int fd, apr_pool_t *p, conn *out, apr_time_t accept
         if (!out->headers_sent) {
             char line[32];
             snprintf(line, sizeof(line), "Status: %d\r\n\r\n", status);
-            out->headers_sent = 1;
-            if (queue_output(out, line, strlen(line), NULL, 0) == 0 && write_frame(out, 0, NULL, 0) == 0) {
-                send_pending(out, NULL, 0, NULL, 0);
-            }
+            answer_head_only(out, line);
         }
         else if (write_frame(out, DOTNET_FRAME_ABORT, NULL, 0) == 0) {
             /* What the app wrote before it failed goes first, as it would have without buffering. */
@@ -588,7 +591,7 @@ static void keep(int fd)
     struct epoll_event ev;
 
     pthread_mutex_lock(&kept_lock);
-    if (stopping || (nkept == kept_cap && !(kept_cap < 65536))) {
+    if (stopping || nkept >= 65536) {
         pthread_mutex_unlock(&kept_lock);
         close(fd);
         return;

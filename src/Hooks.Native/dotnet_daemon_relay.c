@@ -459,12 +459,6 @@ send_again:
                 x.in_end -= x.in_start;
                 x.in_start = 0;
             }
-            if (x.in_end == x.in_cap && x.in_cap < CHUNK) {
-                char *bigger = apr_palloc(r->pool, CHUNK);
-                memcpy(bigger, x.in, x.in_end);
-                x.in = bigger;
-                x.in_cap = CHUNK;
-            }
             if (x.in_end == CHUNK) {
                 /* The header block does not fit: a header line is too long. */
                 if (!x.headers_done) {

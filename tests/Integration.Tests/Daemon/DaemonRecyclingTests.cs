@@ -128,6 +128,14 @@ public sealed class DaemonRecyclingTests
         }
 
         await AllServedAsync("first");
+        // Kept, not closed: with every client idle, Apache's workers still hold connections to the
+        // group's socket (connected sockets bound to its path, the daemons' ends, in /proc/net/unix).
+        // Counted after a pause: a connection the relay closed is gone from the daemon within it.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var socketPath = Directory.GetFiles(Path.Combine(s.Dir, "run", "dotnet"), "site.*.sock").Single();
+        var connected = File.ReadLines("/proc/net/unix").Count(l => l.EndsWith(" " + socketPath, StringComparison.Ordinal)
+            && l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[5] == "03");
+        Assert.True(connected > 0, "no connection to the daemons was kept after 80 requests");
         var daemons = DaemonModeTests.DaemonPids(s);
         foreach (var pid in daemons)
             ProcessRunner.Check("kill", "-INT", pid.ToString());
