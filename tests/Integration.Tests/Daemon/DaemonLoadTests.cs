@@ -82,7 +82,7 @@ public sealed class DaemonLoadTests(Xunit.Abstractions.ITestOutputHelper output)
         using var stop = new CancellationTokenSource();
         var load = LoadRun.RunAsync(s.BaseUrl, 8, TimeSpan.FromSeconds(20), Hello, stop: stop.Token, keepAlive: false);
         await Task.Delay(TimeSpan.FromSeconds(1));
-        ProcessRunner.Check("kill", "-INT", daemons[0].ToString());
+        Assert.True(s.Signal("INT", daemons[0]));
         Assert.True(await TestRun.WaitUntilAsync(() => !s.ChildPids().Contains(daemons[0]) &&
             s.ChildPids().Count(p => File.Exists($"/proc/{p}/cmdline") && File.ReadAllText($"/proc/{p}/cmdline").StartsWith("(dotnet:site)")) == 2,
             TimeSpan.FromSeconds(10)), s.ErrorLog);

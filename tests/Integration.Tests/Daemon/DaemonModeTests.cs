@@ -201,7 +201,7 @@ public sealed class DaemonModeTests(Xunit.Abstractions.ITestOutputHelper output)
         var slow = http.GetAsync("/slow?ms=5000");
         await Task.Delay(1500);
         foreach (var pid in before)
-            Process.GetProcessById(pid).Kill();
+            Assert.True(s.Signal("KILL", pid));
         var killedAt = Stopwatch.StartNew();
         var r = await slow;
         Assert.Equal(502, r.Status);

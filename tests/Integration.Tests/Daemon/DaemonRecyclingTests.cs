@@ -138,12 +138,12 @@ public sealed class DaemonRecyclingTests
         Assert.True(connected > 0, "no connection to the daemons was kept after 80 requests");
         var daemons = DaemonModeTests.DaemonPids(s);
         foreach (var pid in daemons)
-            ProcessRunner.Check("kill", "-INT", pid.ToString());
+            Assert.True(s.Signal("INT", pid));
         daemons = await ReplacedAsync(daemons);
         await AllServedAsync("after SIGINT");
         await Task.Delay(TimeSpan.FromSeconds(6));   // older than a failing start: no back-off
         foreach (var pid in daemons)
-            ProcessRunner.Check("kill", "-KILL", pid.ToString());
+            Assert.True(s.Signal("KILL", pid));
         await ReplacedAsync(daemons);
         await AllServedAsync("after SIGKILL");
     }

@@ -79,6 +79,33 @@ public sealed class HarnessTests(ApacheOnlyFixture fixture) : IClassFixture<Apac
     }
 
     [Fact]
+    public async Task Signals_go_only_to_the_servers_own_processes()
+    {
+        // Pids wrap within a test run: a stale one can name another process or a thread of the
+        // test host, and kill(2) of a thread id signals the test host itself.
+        await using var s = new ApacheServer("prefork", new ApacheOptions { LoadDotNet = false });
+        s.AddPage("p");
+        s.Configure("");
+        await s.StartAsync();
+        var hostThread = Directory.GetDirectories($"/proc/{Environment.ProcessId}/task").Select(d => int.Parse(Path.GetFileName(d)))
+            .First(t => t != Environment.ProcessId);
+        Assert.False(s.Signal("CONT", hostThread));
+        Assert.False(s.Signal("CONT", Environment.ProcessId));
+        using var other = System.Diagnostics.Process.Start("sleep", "30");
+        try
+        {
+            Assert.False(s.Signal("KILL", other.Id));
+            Assert.False(other.WaitForExit(200));
+        }
+        finally
+        {
+            other.Kill();
+        }
+        Assert.True(s.Signal("CONT", s.ChildPids()[0]));
+        Assert.True(s.Signal("CONT", s.ParentPid));
+    }
+
+    [Fact]
     public async Task Stop_and_graceful_are_bounded()
     {
         await using var s = new ApacheServer("prefork", new ApacheOptions { LoadDotNet = false });

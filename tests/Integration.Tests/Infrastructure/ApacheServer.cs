@@ -51,7 +51,7 @@ public sealed class ApacheServer : IAsyncDisposable
                 live = Live.ToList();
             foreach (var s in live)
                 if (s._parentPid != 0)
-                    Signal("TERM", s._parentPid);
+                    s.Signal("TERM", s._parentPid);
         };
     }
 
@@ -278,14 +278,59 @@ public sealed class ApacheServer : IAsyncDisposable
     /// <summary>Graceful restart: SIGUSR1 to the parent.</summary>
     public void Graceful() => Signal("USR1", _parentPid);
 
+    /// <summary>Sends a signal to a process of this server (its parent, a worker, a daemon) and to
+    /// nothing else. A pid read earlier may name another process by now: pid_max is 32768 here and
+    /// a test run wraps it, and a reused pid can even be a thread of the test host (kill(2) of a
+    /// thread id signals its whole process), so a stale pid once took the test host down.
+    /// False when pid is not this server's.</summary>
+    public bool Signal(string signal, int pid)
+    {
+        if (!IsOurs(pid))
+            return false;
+        SignalProcess(signal, pid);
+        return true;
+    }
+
+    /// <summary>True when pid is a process (not a thread) started from this server's config, or a
+    /// child of its parent (a daemon renames itself, so its command line does not say).</summary>
+    private bool IsOurs(int pid)
+    {
+        if (pid <= 0 || pid == Environment.ProcessId)
+            return false;
+        var status = TryRead($"/proc/{pid}/status");
+        if (status is null || StatusField(status, "Tgid") != pid.ToString())
+            return false;
+        if (RunsOurConfig(pid))
+            return true;
+        return _parentPid != 0 && StatusField(status, "PPid") == _parentPid.ToString() && RunsOurConfig(_parentPid);
+    }
+
+    private bool RunsOurConfig(int pid) =>
+        TryRead($"/proc/{pid}/cmdline")?.Split('\0').Contains(ConfPath) ?? false;
+
+    /// <summary>The process's start time in clock ticks since boot (0 when it is gone): with the pid,
+    /// it names one process for good.</summary>
+    private static ulong StartTime(int pid)
+    {
+        var stat = TryRead($"/proc/{pid}/stat");
+        var close = stat?.LastIndexOf(')') ?? -1;
+        if (close < 0)
+            return 0;
+        var fields = stat![(close + 2)..].Split(' ');
+        return fields.Length > 19 && ulong.TryParse(fields[19], out var t) ? t : 0;
+    }
+
     /// <summary>SIGTERM to the parent, a bounded wait (10 s), then SIGKILL for it and its children.</summary>
     public async Task<TimeSpan> StopAsync(TimeSpan? timeout = null)
     {
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var pid = _parentPid != 0 ? _parentPid : ReadPid();
-        if (pid == 0)
+        if (pid == 0 || !RunsOurConfig(pid))
+        {
+            _parentPid = 0;
             return sw.Elapsed;
-        var children = ChildPidsOf(pid);
+        }
+        var children = ChildPidsOf(pid).Select(c => (Pid: c, Start: StartTime(c))).ToList();
         Signal("TERM", pid);
         var limit = timeout ?? TimeSpan.FromSeconds(10);
         var exited = await TestRun.WaitUntilAsync(() => !Directory.Exists($"/proc/{pid}") || IsZombie(pid), limit);
@@ -293,16 +338,19 @@ public sealed class ApacheServer : IAsyncDisposable
         if (!exited)
         {
             Signal("KILL", pid);
+            // Once the parent is gone its children have another parent, and a daemon's command line
+            // is its own: the start time read before the stop says a pid is still that child.
             foreach (var c in children)
-                Signal("KILL", c);
+                if (c.Start != 0 && StartTime(c.Pid) == c.Start)
+                    SignalProcess("KILL", c.Pid);
             await TestRun.WaitUntilAsync(() => !Directory.Exists($"/proc/{pid}"), TimeSpan.FromSeconds(5));
         }
         else
         {
             // children of a stopped parent should go too; make sure none survives the test.
-            await TestRun.WaitUntilAsync(() => children.All(c => !Directory.Exists($"/proc/{c}") || IsZombie(c)), TimeSpan.FromSeconds(5));
-            foreach (var c in children.Where(c => Directory.Exists($"/proc/{c}") && !IsZombie(c) && ParentOf(c) == pid))
-                Signal("KILL", c);
+            await TestRun.WaitUntilAsync(() => children.All(c => StartTime(c.Pid) != c.Start || IsZombie(c.Pid)), TimeSpan.FromSeconds(5));
+            foreach (var c in children.Where(c => c.Start != 0 && StartTime(c.Pid) == c.Start && !IsZombie(c.Pid)))
+                SignalProcess("KILL", c.Pid);
         }
         _parentPid = 0;
         return elapsed;
@@ -310,8 +358,11 @@ public sealed class ApacheServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_parentPid != 0 || ReadPid() != 0 && Directory.Exists($"/proc/{ReadPid()}"))
+        // A parent killed by a test leaves its pid file behind: only a live process running this
+        // config is stopped.
+        if (_parentPid != 0 && RunsOurConfig(_parentPid) || RunsOurConfig(ReadPid()))
             await StopAsync();
+        _parentPid = 0;
     }
 
     private List<int> ChildPidsOf(int parent)
@@ -320,12 +371,6 @@ public sealed class ApacheServer : IAsyncDisposable
         _parentPid = parent;
         try { return ChildPids().ToList(); }
         finally { _parentPid = saved; }
-    }
-
-    private static int ParentOf(int pid)
-    {
-        var s = TryRead($"/proc/{pid}/status");
-        return s is not null && int.TryParse(StatusField(s, "PPid"), out var p) ? p : 0;
     }
 
     /// <summary>True when the process has the .NET runtime (libcoreclr.so) mapped.</summary>
@@ -340,7 +385,8 @@ public sealed class ApacheServer : IAsyncDisposable
         return s is null || (StatusField(s, "State")?.StartsWith('Z') ?? true);
     }
 
-    public static void Signal(string signal, int pid)
+    /// <summary>kill(1) for a process the caller knows is its own (one it started and has not reaped).</summary>
+    public static void SignalProcess(string signal, int pid)
     {
         if (pid > 0)
             ProcessRunner.Run("kill", [$"-{signal}", pid.ToString()], TimeSpan.FromSeconds(5));

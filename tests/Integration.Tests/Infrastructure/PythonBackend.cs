@@ -48,7 +48,7 @@ public sealed class PythonBackend : IAsyncDisposable
     {
         if (_process is { HasExited: false })
         {
-            ApacheServer.Signal("TERM", _process.Id);
+            ApacheServer.SignalProcess("TERM", _process.Id);
             if (!_process.WaitForExit(5000))
                 _process.Kill();
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));

@@ -227,7 +227,7 @@ public sealed class StatusPageTests(Xunit.Abstractions.ITestOutputHelper output)
             Assert.True(Figure(own.GetProperty("counters"), "authn", "granted") >= 5);
         }
         // No cleanup runs: the slot still names the dead pid, and the page must count it as exited.
-        System.Diagnostics.Process.GetProcessById(victim).Kill();
+        Assert.True(s.Signal("KILL", victim));
         Assert.True(await TestRun.WaitUntilAsync(() => !Directory.Exists($"/proc/{victim}") || !s.ChildPids().Contains(victim), TimeSpan.FromSeconds(10)));
 
         using var fresh = new Http(s.BaseUrl, keepAlive: false);
