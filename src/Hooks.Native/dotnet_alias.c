@@ -86,6 +86,7 @@ const char *dotnet_set_script_alias(cmd_parms *cmd, void *mconfig, int argc, cha
                               cmd->cmd->name, is_match ? "regex" : "url-path");
     }
     a = apr_pcalloc(cmd->pool, sizeof(*a));
+    a->where = dotnet_directive_where(cmd);
     a->pass_authorization = DOTNET_UNSET;
     a->url = argv[0];
     if (is_match) {

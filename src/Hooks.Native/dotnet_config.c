@@ -57,6 +57,11 @@ static int directive_line(const cmd_parms *cmd)
     return cmd->config_file ? cmd->config_file->line_number : 0;
 }
 
+const char *dotnet_directive_where(const cmd_parms *cmd)
+{
+    return apr_psprintf(cmd->pool, "%s:%d", directive_file(cmd), directive_line(cmd));
+}
+
 static const char *check_context(cmd_parms *cmd, dotnet_context where)
 {
     const char *name = cmd->cmd->name;

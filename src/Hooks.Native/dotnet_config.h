@@ -60,6 +60,9 @@ typedef struct {
 
 extern const command_rec dotnet_directives[];
 
+/* "file:line" of the directive being read, for an error only found once all of them are read. */
+const char *dotnet_directive_where(const cmd_parms *cmd);
+
 void *dotnet_create_dir_config(apr_pool_t *p, char *dir);
 void *dotnet_merge_dir_config(apr_pool_t *p, void *base, void *add);
 void *dotnet_create_server_config(apr_pool_t *p, server_rec *s);

@@ -271,8 +271,8 @@ int dotnet_daemon_check_names(server_rec *main_server)
             const dotnet_alias *a = APR_ARRAY_IDX(cfg->aliases, i, const dotnet_alias *);
             if (a->process_group != NULL && dotnet_daemon_group_find(a->process_group) == NULL) {
                 DOTNET_SLOG(APLOG_CRIT, 0, s, DOTNET_DAEMON_GROUP_UNKNOWN,
-                            "DotNetScriptAlias %s: process-group=%s names no DotNetDaemonProcess group",
-                            a->url, a->process_group);
+                            "DotNetScriptAlias %s (%s): process-group=%s names no DotNetDaemonProcess group",
+                            a->url, a->where, a->process_group);
                 return HTTP_INTERNAL_SERVER_ERROR;
             }
         }
@@ -280,8 +280,8 @@ int dotnet_daemon_check_names(server_rec *main_server)
             const dotnet_import *imp = APR_ARRAY_IDX(cfg->imports, i, const dotnet_import *);
             if (imp->process_group != NULL && dotnet_daemon_group_find(imp->process_group) == NULL) {
                 DOTNET_SLOG(APLOG_CRIT, 0, s, DOTNET_DAEMON_GROUP_UNKNOWN,
-                            "DotNetImportScript %s: process-group=%s names no DotNetDaemonProcess group",
-                            imp->path, imp->process_group);
+                            "DotNetImportScript %s (%s): process-group=%s names no DotNetDaemonProcess group",
+                            imp->path, imp->where, imp->process_group);
                 return HTTP_INTERNAL_SERVER_ERROR;
             }
         }

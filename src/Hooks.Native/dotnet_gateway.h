@@ -25,6 +25,7 @@ typedef struct {
     int has_process_group;      /* process-group= given: with application-group=, preload */
     const char *process_group;  /* a daemon group's name; NULL = %{GLOBAL} (Apache's children) */
     int pass_authorization;     /* DOTNET_UNSET, 0, 1 */
+    const char *where;          /* "file:line" of the directive */
 } dotnet_alias;
 
 /* One DotNetImportScript. */
@@ -32,6 +33,7 @@ typedef struct {
     const char *path;
     dotnet_app_group app_group; /* %{GLOBAL} or a name: nothing that needs a request */
     const char *process_group;  /* a DotNetDaemonProcess group; NULL: Apache's children */
+    const char *where;          /* "file:line" of the directive */
 } dotnet_import;
 
 /* What translate_name found for this request (r->request_config). */

@@ -54,6 +54,7 @@ const char *dotnet_set_import_script(cmd_parms *cmd, void *mconfig, int argc, ch
                               cmd->cmd->name);
     }
     import = apr_pcalloc(cmd->pool, sizeof(*import));
+    import->where = dotnet_directive_where(cmd);
     import->path = ap_server_root_relative(cmd->pool, argv[0]);
     if (import->path == NULL) {
         return DOTNET_CFG_ERR(cmd, DOTNET_CONFIG_BAD_ARGUMENT, "%s: invalid path '%s'",

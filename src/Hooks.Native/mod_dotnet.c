@@ -33,18 +33,26 @@ static int dotnet_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
     /* Once per start or restart (not in the first of Apache's two start-up passes). */
     if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
         dotnet_preflight(ptemp, s);
-        if (dotnet_daemon_check_names(s) != OK || dotnet_daemon_post_config(pconf, s) != OK) {
+        if (dotnet_daemon_post_config(pconf, s) != OK) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
     return dotnet_child_recycle_post_config(s);
 }
 
-/* apache2ctl configtest: a process-group= naming no group is said there too (start refuses it). */
+/* Once every directive is read, at start and at configtest alike (a failure here makes
+   `apache2 -t` fail, which test_config cannot): a process-group= must name a defined group. */
+static int dotnet_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    return dotnet_daemon_check_names(s);
+}
+
 static void dotnet_test_config(apr_pool_t *pconf, server_rec *s)
 {
     dotnet_preflight_test_config(pconf, s);
-    dotnet_daemon_check_names(s);
 }
 
 static int dotnet_daemon_monitor_hook(apr_pool_t *p, server_rec *s)
@@ -69,6 +77,7 @@ static void dotnet_register_hooks(apr_pool_t *p)
 
     ap_hook_pre_config(dotnet_daemon_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(dotnet_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(dotnet_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_test_config(dotnet_test_config, NULL, NULL, APR_HOOK_MIDDLE);
     /* First, so the exit cleanup it registers on the child pool runs after all others. */
     ap_hook_child_init(dotnet_child_init, NULL, NULL, APR_HOOK_REALLY_FIRST);

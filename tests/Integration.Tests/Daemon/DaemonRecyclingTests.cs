@@ -191,9 +191,12 @@ public sealed class DaemonRecyclingTests
     {
         await using var s = await DaemonModeTests.StartAsync("event", start: false);
         File.AppendAllText(s.ConfPath, "\n" + string.Format(directive, Path.Combine(s.ScriptDir, "hello.cs")) + "\n");
+        var line = File.ReadAllLines(s.ConfPath).Length;
         var test = s.ConfigTest();
+        Assert.True(test.ExitCode != 0, "configtest passed: " + test);
         Assert.Contains("DOTNET0255", test.Output);
         Assert.Contains(named, test.Output);
+        Assert.Contains($"{s.ConfPath}:{line}", test.Output);
         Assert.Contains("process-group=nosuch names no DotNetDaemonProcess group", test.Output);
         // In the foreground so that the failing start is this process's exit status.
         var start = ProcessRunner.Run(RepoPaths.ApacheBinary, ["-f", s.ConfPath, "-DFOREGROUND", "-k", "start"], TimeSpan.FromSeconds(30));
