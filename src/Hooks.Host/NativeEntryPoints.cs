@@ -35,6 +35,7 @@ public static unsafe class NativeEntryPoints
             ScriptCache.Directory = NativeString.Decode(config->ScriptCacheDir);
             ConsoleRedirect.Apply(config->RestrictStdout != 0);
             UnhandledExceptions.Install();
+            FileWatching.PreferPolling();
 
             exports->StructSize = sizeof(HostExports);
             exports->CheckPassword = &CheckPassword;
