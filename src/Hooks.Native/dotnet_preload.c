@@ -187,11 +187,9 @@ void dotnet_preload_daemon(apr_pool_t *pchild, server_rec *main_server, const ch
 /* Preloads what runs in process group pg (NULL: an Apache child) of every server. */
 static void preload_for(apr_pool_t *pchild, server_rec *main_server, const char *pg)
 {
-    static const int stop_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGWINCH };
-    sigset_t block, saved;
+    sigset_t saved;
     apr_pool_t *p;
     server_rec *s;
-    size_t n;
     int any = 0;
 
     for (s = main_server; s != NULL && !any; s = s->next) {
@@ -211,11 +209,7 @@ static void preload_for(apr_pool_t *pchild, server_rec *main_server, const char 
 
     /* Threads the app starts (its Main, hosted services, timers) must not take Apache's stop
        signals: they inherit this thread's mask. */
-    sigemptyset(&block);
-    for (n = 0; n < sizeof(stop_signals) / sizeof(stop_signals[0]); n++) {
-        sigaddset(&block, stop_signals[n]);
-    }
-    pthread_sigmask(SIG_BLOCK, &block, &saved);
+    dotnet_block_apache_signals(&saved);
     apr_pool_create(&p, pchild);
     for (s = main_server; s != NULL; s = s->next) {
         const dotnet_server_cfg *cfg = ap_get_module_config(s->module_config, &dotnet_module);

@@ -53,6 +53,18 @@ static const int guarded_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1
 #define N_GUARDED (sizeof(guarded_signals) / sizeof(guarded_signals[0]))
 static struct sigaction apache_actions[N_GUARDED];  /* what must stay installed */
 
+void dotnet_block_apache_signals(sigset_t *saved)
+{
+    sigset_t block;
+    size_t i;
+
+    sigemptyset(&block);
+    for (i = 0; i < N_GUARDED; i++) {
+        sigaddset(&block, guarded_signals[i]);
+    }
+    pthread_sigmask(SIG_BLOCK, &block, saved);
+}
+
 int dotnet_runtime_started(void)
 {
     return __atomic_load_n(&state, __ATOMIC_ACQUIRE) == RT_STARTED;
@@ -311,16 +323,11 @@ const ah_host_exports *dotnet_runtime_start(server_rec *s)
     if (current == RT_NOT_STARTED) {
         pthread_mutex_lock(&start_lock);
         if (state == RT_NOT_STARTED) {
-            sigset_t stop_signals, saved_mask;
+            sigset_t saved_mask;
             apr_pool_t *p;
-            size_t i;
             int rc;
 
-            sigemptyset(&stop_signals);
-            for (i = 0; i < N_GUARDED; i++) {
-                sigaddset(&stop_signals, guarded_signals[i]);
-            }
-            pthread_sigmask(SIG_BLOCK, &stop_signals, &saved_mask);
+            dotnet_block_apache_signals(&saved_mask);
             dotnet_thread_prepare();
             save_apache_actions();
 

@@ -5,6 +5,7 @@
 #ifndef DOTNET_RUNTIME_H
 #define DOTNET_RUNTIME_H
 
+#include <signal.h>
 #include "httpd.h"
 #include "dotnet_bridge.h"
 
@@ -46,6 +47,11 @@ void dotnet_thread_prepare(void);
    touched), put Apache's back; a handler Apache itself installed since (the event MPM sets its
    child handlers after child_init) is adopted. Two syscalls when nothing changed. */
 void dotnet_signals_guard(void);
+
+/* Blocks Apache's stop and restart signals in the calling thread (threads it starts inherit
+   the mask), saving the old mask in *saved: the runtime's and an app's threads must never take
+   them. */
+void dotnet_block_apache_signals(sigset_t *saved);
 
 /* The child is exiting normally (not from a signal handler): let the host dispose groups. */
 void dotnet_runtime_shutdown(void);
