@@ -17,6 +17,37 @@ static const char *const ssl_vars[] = {
     "SSL_CLIENT_CERT", "SSL_SERVER_S_DN", "SSL_TLS_SNI", NULL
 };
 
+/* Names only the module sets: what the app trusts about the request (who authenticated, over
+   what connection, the client certificate) and what the relay tells a daemon (mod_dotnet.*).
+   SetEnv, SetEnvIf and RewriteRule [E=] can be used in .htaccess with AllowOverride FileInfo,
+   so a variable of one of these names from there would let a tenant claim a user nobody
+   authenticated, a certificate nobody presented, or make a daemon load another file. */
+static const char *const reserved_vars[] = {
+    "REQUEST_METHOD", "REQUEST_URI", "QUERY_STRING", "SCRIPT_NAME", "PATH_INFO", "SCRIPT_FILENAME",
+    "SERVER_PROTOCOL", "REQUEST_SCHEME", "HTTPS", "SERVER_NAME", "SERVER_PORT", "SERVER_ADDR",
+    "SERVER_LOCAL_PORT", "REMOTE_ADDR", "REMOTE_PORT", "REMOTE_USER", "AUTH_TYPE", NULL
+};
+
+static int reserved_var(const char *name)
+{
+    int i;
+
+    if (strncasecmp(name, "HTTP_", 5) == 0 || strncasecmp(name, "mod_dotnet.", 11) == 0) {
+        return 1;   /* headers travel in their own list; mod_dotnet.* is the module's */
+    }
+    for (i = 0; reserved_vars[i]; i++) {
+        if (strcasecmp(name, reserved_vars[i]) == 0) {
+            return 1;
+        }
+    }
+    for (i = 0; ssl_vars[i]; i++) {
+        if (strcasecmp(name, ssl_vars[i]) == 0) {
+            return 1;   /* from mod_ssl itself, below, on a TLS connection only */
+        }
+    }
+    return 0;
+}
+
 const ah_kv *dotnet_app_vars(request_rec *r, const char *script_name, const char *application_group,
                              const char *process_group, int32_t *count)
 {
@@ -28,10 +59,10 @@ const ah_kv *dotnet_app_vars(request_rec *r, const char *script_name, const char
     int n = 0, i;
 
 #define ADD(k, v) do { vars[n].name = (k); vars[n].value = (v); n++; } while (0)
-    /* SetEnv, SetEnvIf, RewriteRule [E=...]: as CGI and mod_wsgi pass them. Header-derived
-       entries (HTTP_*) are left to the headers list. */
+    /* SetEnv, SetEnvIf, RewriteRule [E=...]: as CGI and mod_wsgi pass them, except the names
+       the module sets itself. */
     for (i = 0; i < env->nelts; i++) {
-        if (e[i].key && e[i].val && strncmp(e[i].key, "HTTP_", 5) != 0) {
+        if (e[i].key && e[i].val && !reserved_var(e[i].key)) {
             ADD(e[i].key, e[i].val);
         }
     }

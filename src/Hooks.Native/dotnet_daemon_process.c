@@ -401,6 +401,7 @@ static void answer_queue_timeout(conn *c, apr_time_t waited)
 static void serve_connection(int fd, apr_pool_t *p, conn *out, apr_time_t accepted)
 {
     apr_time_t queue_start = 0;
+    int seen_check_reload = 0;
     dotnet_wire_preamble pre;
     dotnet_wire_item *items;
     dotnet_wire_status st;
@@ -473,15 +474,25 @@ static void serve_connection(int fd, apr_pool_t *p, conn *out, apr_time_t accept
     for (i = 0; i < pre.nvars; i++) {
         const char *name = str(p, items[i].name, items[i].name_len);
         const char *value = str(p, items[i].value, items[i].value_len);
-        /* The relay's own fields travel as variables with this prefix, never passed on. */
+        /* The relay's own fields travel as variables with this prefix, never passed on. The
+           relay keeps request variables of the module's names out; one sent twice is refused
+           rather than guessed at. */
         if (strncmp(name, "mod_dotnet.wire.", 16) == 0) {
-            if (strcmp(name + 16, "app_path") == 0) call.app_path = value;
-            else if (strcmp(name + 16, "app_key") == 0) call.app_key = value;
-            else if (strcmp(name + 16, "check_reload") == 0) call.check_reload = value[0] == '1';
-            else if (strcmp(name + 16, "queue_start") == 0) queue_start = (apr_time_t)apr_atoi64(value);
+            if (strcmp(name + 16, "app_path") == 0 && call.app_path == NULL) call.app_path = value;
+            else if (strcmp(name + 16, "app_key") == 0 && call.app_key == NULL) call.app_key = value;
+            else if (strcmp(name + 16, "check_reload") == 0 && !seen_check_reload++) call.check_reload = value[0] == '1';
+            else if (strcmp(name + 16, "queue_start") == 0 && queue_start == 0) queue_start = (apr_time_t)apr_atoi64(value);
+            else {
+                refuse(fd, "a relay field was repeated or unknown");
+                return;
+            }
             continue;
         }
         if (strcmp(name, "mod_dotnet.application_group") == 0) {
+            if (call.application_group != NULL) {
+                refuse(fd, "the application group was named twice");
+                return;
+            }
             call.application_group = value;
         }
         vars[nvars].name = name;
@@ -868,14 +879,20 @@ void dotnet_daemon_main(dotnet_daemon_slot *slot)
     group = slot->group;
     figures = slot->figures;
     apr_pool_create(&p, NULL);
-    /* Apache's listeners and the other groups' sockets are not this process's business. */
+    /* Apache's listeners and the other groups' sockets and secrets are not this process's
+       business: app code here must not be able to read another group's secret from memory and
+       forge requests to daemons running as another user. */
     ap_close_listeners_ex(ap_listeners);
     for (i = 0; i < groups->nelts; i++) {
         dotnet_daemon_group *g = APR_ARRAY_IDX(groups, i, dotnet_daemon_group *);
-        if (g != group && g->listen_fd >= 0) {
+        if (g == group) {
+            continue;
+        }
+        if (g->listen_fd >= 0) {
             close(g->listen_fd);
             g->listen_fd = -1;
         }
+        explicit_bzero(g->secret, sizeof(g->secret));
     }
     dotnet_daemon_close_retired(ap_server_conf);
     /* Every control signal is taken by the main thread with sigwait; threads (the runtime's

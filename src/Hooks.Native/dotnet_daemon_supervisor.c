@@ -527,6 +527,39 @@ static void roll_step(dotnet_daemon_group *g)
     }
 }
 
+/* The script cache of a daemon group with its own user, beside Apache's: made here (as root) or
+   left from an earlier start, and handed to that user. NULL when done, else why not. The path's
+   parent may be a sticky /tmp-like directory, so nothing is followed and nothing someone else
+   made is adopted: a symbolic link is refused (O_NOFOLLOW), and an existing directory must
+   belong to root or to the group's user already; ownership and mode are set on what was opened. */
+static const char *own_cache_dir(apr_pool_t *p, const char *dir, uid_t uid, gid_t gid)
+{
+    const char *why;
+    struct stat st;
+    int fd;
+
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        return apr_psprintf(p, "cannot be created (%s)", strerror(errno));
+    }
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        return errno == ELOOP || errno == ENOTDIR ? "is a symbolic link or not a directory"
+                                                  : apr_psprintf(p, "cannot be opened (%s)", strerror(errno));
+    }
+    if (fstat(fd, &st) != 0 || (st.st_uid != 0 && st.st_uid != uid)) {
+        close(fd);
+        return apr_psprintf(p, "belongs to uid %ld, neither root nor the group's user", (long)st.st_uid);
+    }
+    if (fchown(fd, uid, gid) != 0 || fchmod(fd, 0700) != 0) {
+        why = apr_psprintf(p, "cannot be given to its user (%s)", strerror(errno));
+        close(fd);
+        return why;
+    }
+    close(fd);
+    /* Its parents: whoever can rename entries there could swap the directory. */
+    return dotnet_cache_dir_untrusted(p, dir, 0);
+}
+
 static apr_status_t forget_pool(void *unused)
 {
     (void)unused;
@@ -585,11 +618,11 @@ int dotnet_daemon_post_config(apr_pool_t *pconf, server_rec *s)
                children nor be planted on by them. Beside Apache's cache, not in it: that one is
                private to Apache's user. */
             const char *own = apr_pstrcat(pconf, g->script_cache, ".daemon-", g->name, NULL);
-            if ((mkdir(own, 0700) != 0 && errno != EEXIST) || chown(own, g->uid, g->gid) != 0
-                || chmod(own, 0700) != 0) {
-                DOTNET_SLOG(APLOG_WARNING, errno, s, DOTNET_SCRIPT_CACHE_ERROR,
-                            "daemon group '%s': cannot make its script cache %s; its daemons compile in memory",
-                            g->name, own);
+            const char *why = own_cache_dir(pconf, own, g->uid, g->gid);
+            if (why != NULL) {
+                DOTNET_SLOG(APLOG_WARNING, 0, s, DOTNET_SCRIPT_CACHE_UNSAFE,
+                            "daemon group '%s': its script cache %s %s; its daemons compile in memory",
+                            g->name, own, why);
                 g->script_cache = NULL;
             }
             else {

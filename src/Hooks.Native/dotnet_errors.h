@@ -44,6 +44,7 @@
     X(219, HOOK_STUCK,            "a hook is still running after its deadline") \
     X(220, SCRIPT_CACHE_UNSAFE,   "script cache directory or file not trusted") \
     X(221, AUTHN_CACHE_HASH,      "no hash could be offered to mod_authn_socache") \
+    X(222, REFERENCE_CONFLICT,    "a script references an assembly its group already has from another file") \
     X(230, APP_EXECCGI_OFF,       "Options ExecCGI is off where SetHandler dotnet-script would run an app") \
     X(231, APP_NOT_FOUND,         "the requested file is not an application") \
     X(232, APP_LOAD_ERROR,        "an application failed to load or start") \

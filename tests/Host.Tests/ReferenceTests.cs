@@ -52,6 +52,59 @@ public sealed class ReferenceTests : IDisposable
         Assert.Contains(result.Lines, line => line.Message.Contains("nowhere.dll"));
     }
 
+    /// <summary>Helpers.dll (assembly name <paramref name="name"/>) in its own folder, with a
+    /// script beside it that references it.</summary>
+    private string SiteWithOwnHelpers(string site, string name, string answer)
+    {
+        var folder = Path.Combine(_dir.Path, site);
+        Directory.CreateDirectory(folder);
+        var source = Path.Combine(folder, name + ".cs");
+        File.WriteAllText(source, $"namespace {name} {{ public static class Rule {{ public static string Of(string u) => \"{answer}:\" + u; }} }}");
+        var output = ScriptCompiler.Compile(ScriptSource.Read(source), name);
+        Assert.True(output.Image is not null, string.Join("\n", output.Errors));
+        File.WriteAllBytes(Path.Combine(folder, name + ".dll"), output.Image!);
+        File.Delete(source);
+        return _dir.Write(Path.Combine(site, "auth.cs"),
+            $"#r \"{name}.dll\"\npublic static class Auth {{ public static string CheckPassword(HookRequest r, string u, string p) => {name}.Rule.Of(u); }}\n");
+    }
+
+    [Fact]
+    public void TwoScriptsOfOneGroupReferencingDifferentCopiesOfAnAssemblyIsAnErrorNotTheFirstCopy()
+    {
+        var name = "Helpers" + Guid.NewGuid().ToString("N");
+        var siteA = SiteWithOwnHelpers("a", name, "a");
+        var siteB = SiteWithOwnHelpers("b", name, "b");
+        var group = "shared-" + Guid.NewGuid().ToString("N");
+
+        var a = new HookInvoker(siteA, group).CheckPassword("alice", "x");
+        Assert.True(a.Ok, a.Log);
+        Assert.Equal("a:alice", a.Text);
+        // Site B must never run site A's rule.
+        var b = new HookInvoker(siteB, group).CheckPassword("alice", "x");
+        Assert.Equal(222, b.Error);
+        Assert.Contains(b.Lines, line => line.Message.Contains(Path.Combine(_dir.Path, "a", name + ".dll")) && line.Message.Contains("different application groups"));
+
+        // In groups of their own, each runs its own copy.
+        var own = new HookInvoker(siteB, "own-" + Guid.NewGuid().ToString("N")).CheckPassword("alice", "x");
+        Assert.True(own.Ok, own.Log);
+        Assert.Equal("b:alice", own.Text);
+    }
+
+    [Fact]
+    public void TheSameAssemblyBytesAtTwoPathsAreNoConflict()
+    {
+        var name = "Helpers" + Guid.NewGuid().ToString("N");
+        var siteA = SiteWithOwnHelpers("a", name, "same");
+        Directory.CreateDirectory(Path.Combine(_dir.Path, "b"));
+        File.Copy(Path.Combine(_dir.Path, "a", name + ".dll"), Path.Combine(_dir.Path, "b", name + ".dll"));
+        var siteB = _dir.Write(Path.Combine("b", "auth.cs"), File.ReadAllText(siteA));
+        var group = "shared-" + Guid.NewGuid().ToString("N");
+        Assert.Equal("same:alice", new HookInvoker(siteA, group).CheckPassword("alice", "x").Text);
+        var b = new HookInvoker(siteB, group).CheckPassword("bob", "x");
+        Assert.True(b.Ok, b.Log);
+        Assert.Equal("same:bob", b.Text);
+    }
+
     [Fact]
     public void ACompiledDllScriptIsServed()
     {

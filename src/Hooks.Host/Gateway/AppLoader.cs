@@ -46,7 +46,12 @@ internal static class AppLoader
             generation.Fail(image.Error == ErrorCode.None ? ErrorCode.AppLoadError : image.Error, image.Message ?? $"app '{path}' could not be loaded");
             return;
         }
-        references.Add(image.References);
+        var conflicts = references.Add(image.References);
+        if (conflicts.Count > 0)
+        {
+            generation.Fail(ErrorCode.ReferenceConflict, ReferenceConflicts.Message($"app '{path}'", generation.DisplayGroup, conflicts));
+            return;
+        }
         var context = new ScriptLoadContext($"AccessHooks app '{path}' #{generation.Number} in group '{generation.DisplayGroup}'", references);
         generation.Context = context;
         Assembly assembly;

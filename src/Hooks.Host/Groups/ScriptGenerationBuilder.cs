@@ -31,9 +31,14 @@ internal static class ScriptGenerationBuilder
         ServiceProvider? services = null;
         try
         {
-            references.Add(image.References);
+            var conflicts = references.Add(image.References).ToList();
             if (path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
-                references.Add(NeighbourAssemblies(path));
+                conflicts.AddRange(references.Add(NeighbourAssemblies(path)));
+            if (conflicts.Count > 0)
+            {
+                unit.Fail(ErrorCode.ReferenceConflict, ReferenceConflicts.Message($"script '{path}'", groupName, conflicts));
+                return new ScriptGeneration(groupName, number, unit, null, null);
+            }
             context = new ScriptLoadContext($"AccessHooks script '{path}' #{number} in group '{groupName}'", references);
             Assembly assembly;
             using (var stream = new MemoryStream(image.Image, writable: false))

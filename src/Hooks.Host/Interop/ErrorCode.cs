@@ -41,6 +41,7 @@ internal enum ErrorCode
     HookStuck = 219,
     ScriptCacheUnsafe = 220,
     AuthnCacheHashFailed = 221,
+    ReferenceConflict = 222,
     AppExecCgiOff = 230,
     AppNotFound = 231,
     AppLoadError = 232,

@@ -17,13 +17,48 @@ internal sealed class GroupReferences(string name) : AssemblyLoadContext(name, i
     private readonly Dictionary<string, string> _paths = new(StringComparer.OrdinalIgnoreCase);
     private readonly object _gate = new();
 
-    /// <summary>Assemblies this group may load: the first path given for a simple name wins.</summary>
-    public void Add(IEnumerable<string> paths)
+    /// <summary>
+    /// Assemblies this group may load. A simple name the group already has from a different
+    /// file is a conflict, returned and not added: one context holds one assembly of a name, and
+    /// taking the first silently would run one script's copy for another (two sites in
+    /// %{GLOBAL} each shipping their own Helpers.dll). The same bytes at another path are fine.
+    /// </summary>
+    public IReadOnlyList<string> Add(IEnumerable<string> paths)
     {
+        List<string>? conflicts = null;
         lock (_gate)
         {
             foreach (var path in paths)
-                _paths.TryAdd(Path.GetFileNameWithoutExtension(path), path);
+            {
+                var simple = Path.GetFileNameWithoutExtension(path);
+                if (s_platform.Value.Contains(simple))
+                    continue; // always the default context's
+                if (!_paths.TryGetValue(simple, out var existing))
+                    _paths.Add(simple, path);
+                else if (!SameFile(existing, path))
+                    (conflicts ??= []).Add($"{path} (the group has {simple} from {existing})");
+            }
+        }
+        return conflicts ?? [];
+    }
+
+    private static bool SameFile(string a, string b)
+    {
+        if (string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal))
+            return true;
+        try
+        {
+            var first = new FileInfo(a);
+            var second = new FileInfo(b);
+            return first.Length == second.Length && File.ReadAllBytes(a).AsSpan().SequenceEqual(File.ReadAllBytes(b));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

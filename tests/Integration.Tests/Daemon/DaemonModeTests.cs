@@ -160,6 +160,48 @@ public sealed class DaemonModeTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(own));
     }
 
+    [Theory]
+    [InlineData("symlink", "is a symbolic link")]
+    [InlineData("someone else's directory", "belongs to uid 1,")]
+    public async Task A_daemon_cache_path_made_in_advance_by_someone_else_is_not_taken_over(string kind, string why)
+    {
+        // The cache's parent may be a sticky /tmp-like directory where anyone can create the
+        // path first: root must neither follow a link there nor hand over a stranger's directory.
+        var own = TestRun.ScriptCache.TrimEnd('/') + ".daemon-site";
+        var victim = Path.Combine(Path.GetTempPath(), "ah-victim-" + Guid.NewGuid().ToString("N"));
+        if (Directory.Exists(own) || File.Exists(own))
+        {
+            if (new FileInfo(own).LinkTarget is not null) File.Delete(own); else Directory.Delete(own, recursive: true);
+        }
+        try
+        {
+            if (kind == "symlink")
+            {
+                Directory.CreateDirectory(victim);
+                File.SetUnixFileMode(victim, (UnixFileMode)Convert.ToInt32("755", 8));
+                File.CreateSymbolicLink(own, victim);
+            }
+            else
+            {
+                Directory.CreateDirectory(own);
+                ProcessRunner.Check("chown", "1:1", own);   // uid 1: Debian's "daemon", a stranger here
+            }
+            await using var s = await StartAsync("event", options: "processes=1 threads=2 user=nobody group=nogroup");
+            var r = await HelloAsync(s);
+            Assert.True(r.Status == 200, r + "\n" + s.ErrorLog);   // compiled in memory instead
+            Assert.Contains("DOTNET0220", s.ErrorLog);
+            Assert.Contains(why, s.ErrorLog);
+            var stat = ProcessRunner.Run("stat", ["-c", "%u %a", kind == "symlink" ? victim : own], TimeSpan.FromSeconds(5)).Output.Trim();
+            Assert.Equal(kind == "symlink" ? "0 755" : "1 755", stat);
+        }
+        finally
+        {
+            if (new FileInfo(own).LinkTarget is not null) File.Delete(own);
+            else if (Directory.Exists(own)) Directory.Delete(own, recursive: true);
+            if (Directory.Exists(victim)) Directory.Delete(victim, recursive: true);
+        }
+    }
+
     private static HashSet<string> ListeningTcpInodes()
     {
         var inodes = new HashSet<string>();
