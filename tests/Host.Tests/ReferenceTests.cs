@@ -106,6 +106,30 @@ public sealed class ReferenceTests : IDisposable
     }
 
     [Fact]
+    public void TwoSitesCompiledScriptsOfOneNameShareAGroup()
+    {
+        var name = "Hooks" + Guid.NewGuid().ToString("N");
+        var group = "shared-" + Guid.NewGuid().ToString("N");
+        var served = new List<string>();
+        foreach (var site in new[] { "a", "b" })
+        {
+            var folder = Path.Combine(_dir.Path, site);
+            Directory.CreateDirectory(folder);
+            var source = Path.Combine(folder, name + ".cs");
+            File.WriteAllText(source, $"public static class Auth {{ public static string CheckPassword(HookRequest r, string u, string p) => \"{site}:\" + u; }}");
+            var output = ScriptCompiler.Compile(ScriptSource.Read(source), name);
+            Assert.True(output.Image is not null, string.Join("\n", output.Errors));
+            var dll = Path.Combine(folder, name + ".dll");
+            File.WriteAllBytes(dll, output.Image!);
+            File.Delete(source);
+            var result = new HookInvoker(dll, group).CheckPassword("alice", "x");
+            Assert.True(result.Ok, result.Log);
+            served.Add(result.Text!);
+        }
+        Assert.Equal(["a:alice", "b:alice"], served);
+    }
+
+    [Fact]
     public void ACompiledDllScriptIsServed()
     {
         var unique = "Hooks" + Guid.NewGuid().ToString("N");

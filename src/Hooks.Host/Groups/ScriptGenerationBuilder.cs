@@ -68,11 +68,13 @@ internal static class ScriptGenerationBuilder
         unit.AllowAccess = Choose(bound.AllowAccess, services?.GetService<IHostAccessPolicy>() is { } access ? ServiceAdapters.For(access) : null, nameof(IHostAccessPolicy), "AllowAccess", unit.Path);
     }
 
-    /// <summary>A compiled script's private dependencies live beside it, as an app's do.</summary>
+    /// <summary>A compiled script's private dependencies live beside it, as an app's do. Not the
+    /// script itself: it loads into its own context, so two sites' Hooks.dll never clash.</summary>
     private static string[] NeighbourAssemblies(string path)
     {
         var directory = Path.GetDirectoryName(path);
-        return string.IsNullOrEmpty(directory) || !Directory.Exists(directory) ? [] : Directory.GetFiles(directory, "*.dll");
+        return string.IsNullOrEmpty(directory) || !Directory.Exists(directory) ? []
+            : Directory.GetFiles(directory, "*.dll").Where(f => !string.Equals(Path.GetFullPath(f), Path.GetFullPath(path), StringComparison.Ordinal)).ToArray();
     }
 
     /// <summary>The script's own container, or null when it has no ConfigureServices (or it failed: the unit says why).</summary>
