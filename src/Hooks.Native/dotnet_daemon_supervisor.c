@@ -560,6 +560,17 @@ static const char *own_cache_dir(apr_pool_t *p, const char *dir, uid_t uid, gid_
     return dotnet_cache_dir_untrusted(p, dir, 0);
 }
 
+/* When this generation's configuration goes (a restart): its secret is no longer the parent's
+   business (retired daemons and old children have their own copies), and pool memory is reused
+   without being cleared, where a daemon forked later would find it. */
+static apr_status_t wipe_secret(void *data)
+{
+    dotnet_daemon_group *g = data;
+
+    explicit_bzero(g->secret, sizeof(g->secret));
+    return APR_SUCCESS;
+}
+
 static apr_status_t forget_pool(void *unused)
 {
     (void)unused;
@@ -608,6 +619,7 @@ int dotnet_daemon_post_config(apr_pool_t *pconf, server_rec *s)
                         "daemon group '%s': no random bytes for its secret", g->name);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+        apr_pool_cleanup_register(pconf, g, wipe_secret, apr_pool_cleanup_null);
         if (!make_socket(pconf, s, g, prefix, *generation)) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
