@@ -261,7 +261,10 @@ public sealed class DaemonModeTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Contains("DOTNET0251", s.ErrorLogSince(mark));
 
         // The status page (answered by a worker child) shows the daemons the parent runs now,
-        // their restarts and what they served.
+        // their restarts and what they served. One daemon can serve before the other is back
+        // (or before a new one has taken its display name, which is how DaemonPids finds it).
+        Assert.True(await TestRun.WaitUntilAsync(() => DaemonPids(s).Count == 2, TimeSpan.FromSeconds(10)),
+            $"daemons now: {string.Join(",", DaemonPids(s))}\n{s.ErrorLogSince(mark)}");
         var status = await http.GetAsync("/dotnet-status?json");
         using var doc = System.Text.Json.JsonDocument.Parse(status.Body);
         var daemons = doc.RootElement.GetProperty("daemon_processes").EnumerateArray()
