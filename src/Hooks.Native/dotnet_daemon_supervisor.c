@@ -546,7 +546,12 @@ static const char *own_cache_dir(apr_pool_t *p, const char *dir, uid_t uid, gid_
         return errno == ELOOP || errno == ENOTDIR ? "is a symbolic link or not a directory"
                                                   : apr_psprintf(p, "cannot be opened (%s)", strerror(errno));
     }
-    if (fstat(fd, &st) != 0 || (st.st_uid != 0 && st.st_uid != uid)) {
+    if (fstat(fd, &st) != 0) {
+        why = apr_psprintf(p, "cannot be examined (%s)", strerror(errno));
+        close(fd);
+        return why;
+    }
+    if (st.st_uid != 0 && st.st_uid != uid) {
         close(fd);
         return apr_psprintf(p, "belongs to uid %ld, neither root nor the group's user", (long)st.st_uid);
     }

@@ -10,12 +10,14 @@ public sealed class ReferenceTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private string BuildLibrary(string assemblyName, string source)
+    /// <summary>Compiles <paramref name="source"/> into &lt;folder&gt;/&lt;assemblyName&gt;.dll (folder: relative to the test's directory).</summary>
+    private string BuildLibrary(string assemblyName, string source, string folder = "")
     {
-        var path = _dir.Write(assemblyName + ".cs", source);
+        Directory.CreateDirectory(Path.Combine(_dir.Path, folder));
+        var path = _dir.Write(Path.Combine(folder, assemblyName + ".cs"), source);
         var output = ScriptCompiler.Compile(ScriptSource.Read(path), assemblyName);
         Assert.True(output.Image is not null, string.Join("\n", output.Errors));
-        var dll = Path.Combine(_dir.Path, assemblyName + ".dll");
+        var dll = Path.Combine(_dir.Path, folder, assemblyName + ".dll");
         File.WriteAllBytes(dll, output.Image!);
         File.Delete(path);
         return dll;
@@ -56,14 +58,7 @@ public sealed class ReferenceTests : IDisposable
     /// script beside it that references it.</summary>
     private string SiteWithOwnHelpers(string site, string name, string answer)
     {
-        var folder = Path.Combine(_dir.Path, site);
-        Directory.CreateDirectory(folder);
-        var source = Path.Combine(folder, name + ".cs");
-        File.WriteAllText(source, $"namespace {name} {{ public static class Rule {{ public static string Of(string u) => \"{answer}:\" + u; }} }}");
-        var output = ScriptCompiler.Compile(ScriptSource.Read(source), name);
-        Assert.True(output.Image is not null, string.Join("\n", output.Errors));
-        File.WriteAllBytes(Path.Combine(folder, name + ".dll"), output.Image!);
-        File.Delete(source);
+        BuildLibrary(name, $"namespace {name} {{ public static class Rule {{ public static string Of(string u) => \"{answer}:\" + u; }} }}", site);
         return _dir.Write(Path.Combine(site, "auth.cs"),
             $"#r \"{name}.dll\"\npublic static class Auth {{ public static string CheckPassword(HookRequest r, string u, string p) => {name}.Rule.Of(u); }}\n");
     }
@@ -113,15 +108,7 @@ public sealed class ReferenceTests : IDisposable
         var served = new List<string>();
         foreach (var site in new[] { "a", "b" })
         {
-            var folder = Path.Combine(_dir.Path, site);
-            Directory.CreateDirectory(folder);
-            var source = Path.Combine(folder, name + ".cs");
-            File.WriteAllText(source, $"public static class Auth {{ public static string CheckPassword(HookRequest r, string u, string p) => \"{site}:\" + u; }}");
-            var output = ScriptCompiler.Compile(ScriptSource.Read(source), name);
-            Assert.True(output.Image is not null, string.Join("\n", output.Errors));
-            var dll = Path.Combine(folder, name + ".dll");
-            File.WriteAllBytes(dll, output.Image!);
-            File.Delete(source);
+            var dll = BuildLibrary(name, $"public static class Auth {{ public static string CheckPassword(HookRequest r, string u, string p) => \"{site}:\" + u; }}", site);
             var result = new HookInvoker(dll, group).CheckPassword("alice", "x");
             Assert.True(result.Ok, result.Log);
             served.Add(result.Text!);
