@@ -129,6 +129,9 @@ const char *dotnet_set_script_alias(cmd_parms *cmd, void *mconfig, int argc, cha
         s->aliases = apr_array_make(cmd->pool, 4, sizeof(dotnet_alias *));
     }
     *(dotnet_alias **)apr_array_push(s->aliases) = a;
+    if (a->process_group == NULL) {
+        dotnet_config_note_embedded_code(cmd);
+    }
     return NULL;
 }
 

@@ -57,6 +57,30 @@ static int directive_line(const cmd_parms *cmd)
     return cmd->config_file ? cmd->config_file->line_number : 0;
 }
 
+static int names_embedded_code;
+
+int dotnet_config_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    (void)pconf;
+    (void)plog;
+    (void)ptemp;
+    names_embedded_code = 0;
+    return OK;
+}
+
+void dotnet_config_note_embedded_code(const cmd_parms *cmd)
+{
+    /* An .htaccess file is read in a child, per request: by then the child has decided. */
+    if (!in_htaccess(cmd)) {
+        names_embedded_code = 1;
+    }
+}
+
+int dotnet_config_names_embedded_code(void)
+{
+    return names_embedded_code;
+}
+
 const char *dotnet_directive_where(const cmd_parms *cmd)
 {
     return apr_psprintf(cmd->pool, "%s:%d", directive_file(cmd), directive_line(cmd));
@@ -197,6 +221,7 @@ static const char *set_script(cmd_parms *cmd, void *mconfig, int argc, char *con
 
     /* cmd->info is the offset of the field this directive sets. */
     *(const dotnet_script **)((char *)d + (size_t)cmd->info) = script;
+    dotnet_config_note_embedded_code(cmd);
     return NULL;
 }
 
@@ -254,6 +279,18 @@ static const char *set_application_group(cmd_parms *cmd, void *mconfig, int argc
 static dotnet_server_cfg *server_cfg(cmd_parms *cmd)
 {
     return ap_get_module_config(cmd->server->module_config, &dotnet_module);
+}
+
+static const char *set_preload_runtime(cmd_parms *cmd, void *mconfig, int argc, char *const argv[])
+{
+    const char *err;
+
+    (void)mconfig;
+    if ((err = check_context(cmd, CTX_MAIN_SERVER)) != NULL
+        || (err = check_argc(cmd, argc, 1, 1, "On|Off")) != NULL) {
+        return err;
+    }
+    return parse_on_off(cmd, argv[0], &server_cfg(cmd)->preload_runtime);
 }
 
 static const char *set_restrict_stdout(cmd_parms *cmd, void *mconfig, int argc, char *const argv[])
@@ -354,6 +391,9 @@ const command_rec dotnet_directives[] = {
                       "name|%{GLOBAL}|%{SERVER}|%{RESOURCE}|%{ENV:variable}: application group for apps"),
     AP_INIT_TAKE_ARGV("DotNetRestrictStdout", set_restrict_stdout, NULL, DOTNET_ANYWHERE,
                       "On|Off: On makes writing to Console.Out throw"),
+    AP_INIT_TAKE_ARGV("DotNetPreloadRuntime", set_preload_runtime, NULL, DOTNET_ANYWHERE,
+                      "On|Off: start .NET when each child starts (On, when hooks or apps are "
+                      "configured) or on the first request that needs it"),
     AP_INIT_TAKE_ARGV("DotNetRuntimeRoot", set_server_path, (void *)0, DOTNET_ANYWHERE,
                       "directory: the .NET installation to use"),
     AP_INIT_TAKE_ARGV("DotNetScriptCache", set_server_path, (void *)1, DOTNET_ANYWHERE,
@@ -420,6 +460,7 @@ void *dotnet_create_server_config(apr_pool_t *p, server_rec *s)
 
     (void)s;
     c->restrict_stdout = DOTNET_UNSET;
+    c->preload_runtime = DOTNET_UNSET;
     c->authn_cache_rounds = DOTNET_UNSET;
     return c;
 }
@@ -434,6 +475,8 @@ void *dotnet_merge_server_config(apr_pool_t *p, void *base_, void *add_)
     c->script_cache = add->script_cache ? add->script_cache : base->script_cache;
     c->restrict_stdout = add->restrict_stdout != DOTNET_UNSET ? add->restrict_stdout
                                                               : base->restrict_stdout;
+    c->preload_runtime = add->preload_runtime != DOTNET_UNSET ? add->preload_runtime
+                                                              : base->preload_runtime;
     c->authn_cache_rounds = add->authn_cache_rounds != DOTNET_UNSET ? add->authn_cache_rounds
                                                                     : base->authn_cache_rounds;
     c->script_cache_effective = base->script_cache_effective;

@@ -50,6 +50,7 @@ typedef struct {
     const char *runtime_root;  /* DotNetRuntimeRoot, NULL = what nethost finds */
     const char *script_cache;  /* DotNetScriptCache as configured (absolute), NULL = default */
     int restrict_stdout;       /* DOTNET_UNSET, 0, 1 */
+    int preload_runtime;       /* DotNetPreloadRuntime: DOTNET_UNSET (= On), 0, 1 */
     int authn_cache_rounds;    /* DotNetAuthnCacheHashRounds, DOTNET_UNSET = default */
     apr_array_header_t *aliases; /* dotnet_alias *: DotNetScriptAlias(Match), per virtual host */
     apr_array_header_t *imports; /* dotnet_import *: DotNetImportScript, this server's own only */
@@ -75,5 +76,12 @@ static APR_INLINE const dotnet_dir_cfg *dotnet_dir_config(const request_rec *r)
 
 /* The main server's record: runtime settings are per process, not per virtual host. */
 const dotnet_server_cfg *dotnet_main_server_config(void);
+
+/* Whether the main configuration (not an .htaccess file) names code that runs in Apache's
+   children: a hook script, or an alias or import not sent to a daemon process group. Reset by
+   pre_config at every (re)start; read in child_init to start the runtime early. */
+int dotnet_config_names_embedded_code(void);
+int dotnet_config_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp);
+void dotnet_config_note_embedded_code(const cmd_parms *cmd);
 
 #endif /* DOTNET_CONFIG_H */

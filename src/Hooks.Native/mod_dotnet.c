@@ -75,6 +75,7 @@ static void dotnet_register_hooks(apr_pool_t *p)
     dotnet_authn_register(p);
     dotnet_authz_register(p);
 
+    ap_hook_pre_config(dotnet_config_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_config(dotnet_daemon_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(dotnet_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(dotnet_check_config, NULL, NULL, APR_HOOK_MIDDLE);

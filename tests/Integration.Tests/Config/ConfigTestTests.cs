@@ -26,6 +26,8 @@ public sealed class ConfigTestTests
         { "access script two paths", "<Location /x>\n    DotNetAccessScript /a.cs /b.cs\n</Location>", "DotNetAccessScript", "DOTNET0300" },
         { "server-only in Location", "<Location /x>\n    DotNetScriptCache /tmp/elsewhere\n</Location>", "DotNetScriptCache /tmp/elsewhere", "DOTNET0301" },
         { "server-only in Directory", "<Directory /tmp>\n    DotNetRestrictStdout On\n</Directory>", "DotNetRestrictStdout On", "DOTNET0301" },
+        { "preload runtime not On/Off", "DotNetPreloadRuntime Lazy", "DotNetPreloadRuntime Lazy", "DOTNET0300" },
+        { "preload runtime in Location", "<Location /x>\n    DotNetPreloadRuntime Off\n</Location>", "DotNetPreloadRuntime Off", "DOTNET0301" },
     };
 
     [Theory]

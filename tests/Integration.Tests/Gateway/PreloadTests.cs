@@ -92,6 +92,71 @@ public sealed class PreloadTests
         Assert.True(stopped < TimeSpan.FromSeconds(10), $"stop took {stopped}\n{s.ErrorLog}");
     }
 
+    private static int RuntimeStartedLines(string log, int pid) =>
+        Regex.Matches(log, $@"DOTNET0104: the \.NET runtime started in process {pid}\b").Count;
+
+    private const string Guarded = """
+        <Directory "{0}">
+            Require all granted
+        </Directory>
+        Alias /guarded "{0}"
+        <Location /guarded>
+            DotNetAccessScript "{1}"
+        </Location>
+        """;
+
+    // DotNetPreloadRuntime (default On): with a hook script configured, each child starts the
+    // runtime as it starts, so no request pays for it; its first request then only loads the script.
+    [Theory]
+    [MemberData(nameof(Mpm.Both), MemberType = typeof(Mpm))]
+    public async Task The_runtime_starts_with_each_child_when_the_configuration_names_a_hook(string mpm)
+    {
+        RepoPaths.RequireModule();
+        await using var s = new ApacheServer(mpm, new ApacheOptions { Cgid = false });
+        var hook = s.WriteScript("hosts.cs", Hook);
+        File.WriteAllText(Path.Combine(s.ScriptDir, "page.txt"), "page");
+        s.Configure(string.Format(Guarded, s.ScriptDir, hook));
+        await s.StartAsync();
+
+        var children = s.ChildPids();
+        Assert.NotEmpty(children);
+        Assert.True(await TestRun.WaitUntilAsync(() => children.All(pid => RuntimeStartedLines(s.ErrorLog, pid) == 1), TimeSpan.FromSeconds(60)),
+            $"children {string.Join(",", children)} did not start the runtime before any request\n{s.ErrorLog}");
+        Assert.DoesNotContain("DOTNET0217", s.ErrorLog); // the runtime only: no script loaded yet
+
+        using var http = new Http(s.BaseUrl, keepAlive: false);
+        var r = await http.GetAsync("/guarded/page.txt");
+        Assert.True(r.Status == 200, r + "\n" + s.ErrorLog);
+        Assert.Contains("DOTNET0217", s.ErrorLog);
+        Assert.All(s.ChildPids().Where(children.Contains), pid => Assert.Equal(1, RuntimeStartedLines(s.ErrorLog, pid)));
+    }
+
+    [Fact]
+    public async Task With_DotNetPreloadRuntime_Off_or_nothing_to_run_the_runtime_waits_for_a_request()
+    {
+        RepoPaths.RequireModule();
+        await using var off = new ApacheServer("prefork", new ApacheOptions { Cgid = false });
+        var hook = off.WriteScript("hosts.cs", Hook);
+        File.WriteAllText(Path.Combine(off.ScriptDir, "page.txt"), "page");
+        off.Configure("DotNetPreloadRuntime Off\n" + string.Format(Guarded, off.ScriptDir, hook));
+        await using var none = new ApacheServer("prefork", new ApacheOptions { Cgid = false });
+        none.Configure("");
+        await off.StartAsync();
+        await none.StartAsync();
+
+        using (var plain = new Http(none.BaseUrl, keepAlive: false))
+            await plain.GetAsync("/");
+        // An On server starts it within the child's start (the test above); give these as long.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.DoesNotContain("DOTNET0104", off.ErrorLog);
+        Assert.DoesNotContain("DOTNET0104", none.ErrorLog);
+
+        using var http = new Http(off.BaseUrl, keepAlive: false);
+        var r = await http.GetAsync("/guarded/page.txt");
+        Assert.True(r.Status == 200, r + "\n" + off.ErrorLog);
+        Assert.Contains("DOTNET0104", off.ErrorLog);
+    }
+
     [Theory]
     [InlineData("DotNetImportScript /srv/x.cs application-group=a", "both process-group= and application-group= are required")]
     [InlineData("DotNetImportScript /srv/x.cs process-group=%{GLOBAL} application-group=%{SERVER}", "must be %{GLOBAL} or a name")]
