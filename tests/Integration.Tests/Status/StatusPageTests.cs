@@ -163,14 +163,14 @@ public sealed class StatusPageTests(Xunit.Abstractions.ITestOutputHelper output)
             "the load reached one child only, so the sum over children proves nothing");
 
         // The detail of the child that answered comes from its own host: the groups it loaded are
-        // those of the phases its own counters say it ran.
+        // those of the phases its own counters say it ran (none, for a child that started its
+        // runtime with DotNetPreloadRuntime and has served only status requests).
         var thisChild = root.GetProperty("this_child");
         if (thisChild.GetProperty("runtime_started").GetBoolean())
         {
             var groups = thisChild.GetProperty("detail").GetProperty("application_groups").EnumerateArray()
                 .Select(g => g.GetProperty("name").GetString()).ToList();
             var own = perChild.Single(c => c.GetProperty("pid").GetInt32() == thisChild.GetProperty("pid").GetInt32()).GetProperty("counters");
-            Assert.NotEmpty(groups);
             Assert.All(groups, g => Assert.Contains(g, new[] { "site", "throws", "apps" }));
             Assert.Equal(Figure(own, "authn", "calls") > 0, groups.Contains("site"));
             Assert.Equal(Figure(own, "access", "calls") > 0, groups.Contains("throws"));
