@@ -78,8 +78,9 @@ static APR_INLINE const dotnet_dir_cfg *dotnet_dir_config(const request_rec *r)
 const dotnet_server_cfg *dotnet_main_server_config(void);
 
 /* Whether the main configuration (not an .htaccess file) names code that runs in Apache's
-   children: a hook script, or an alias or import not sent to a daemon process group. Reset by
-   pre_config at every (re)start; read in child_init to start the runtime early. */
+   children: a hook script, or an alias not sent to a daemon process group (an embedded
+   DotNetImportScript starts the runtime itself). Reset by pre_config at every (re)start; read
+   in child_init to start the runtime early (DotNetPreloadRuntime). */
 int dotnet_config_names_embedded_code(void);
 int dotnet_config_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp);
 void dotnet_config_note_embedded_code(const cmd_parms *cmd);
