@@ -281,7 +281,9 @@ static dotnet_server_cfg *server_cfg(cmd_parms *cmd)
     return ap_get_module_config(cmd->server->module_config, &dotnet_module);
 }
 
-static const char *set_preload_runtime(cmd_parms *cmd, void *mconfig, int argc, char *const argv[])
+/* DotNetPreloadRuntime / DotNetRestrictStdout: On|Off, main server only. cmd->info is the
+   offset of the field in dotnet_server_cfg. */
+static const char *set_server_flag(cmd_parms *cmd, void *mconfig, int argc, char *const argv[])
 {
     const char *err;
 
@@ -290,19 +292,7 @@ static const char *set_preload_runtime(cmd_parms *cmd, void *mconfig, int argc, 
         || (err = check_argc(cmd, argc, 1, 1, "On|Off")) != NULL) {
         return err;
     }
-    return parse_on_off(cmd, argv[0], &server_cfg(cmd)->preload_runtime);
-}
-
-static const char *set_restrict_stdout(cmd_parms *cmd, void *mconfig, int argc, char *const argv[])
-{
-    const char *err;
-
-    (void)mconfig;
-    if ((err = check_context(cmd, CTX_MAIN_SERVER)) != NULL
-        || (err = check_argc(cmd, argc, 1, 1, "On|Off")) != NULL) {
-        return err;
-    }
-    return parse_on_off(cmd, argv[0], &server_cfg(cmd)->restrict_stdout);
+    return parse_on_off(cmd, argv[0], (int *)((char *)server_cfg(cmd) + (size_t)cmd->info));
 }
 
 /* DotNetRuntimeRoot / DotNetScriptCache: a directory, relative to ServerRoot. */
@@ -371,6 +361,7 @@ static const char *set_cache_rounds(cmd_parms *cmd, void *mconfig, int argc, cha
 }
 
 #define DIR_FIELD(f) ((void *)APR_OFFSETOF(dotnet_dir_cfg, f))
+#define SERVER_FIELD(f) ((void *)APR_OFFSETOF(dotnet_server_cfg, f))
 
 const command_rec dotnet_directives[] = {
     AP_INIT_TAKE_ARGV("DotNetAuthUserScript", set_script, DIR_FIELD(auth_user), DOTNET_ANYWHERE,
@@ -389,9 +380,9 @@ const command_rec dotnet_directives[] = {
                       "seconds: cancel a hook that takes longer (500); 0 = no limit"),
     AP_INIT_TAKE_ARGV("DotNetApplicationGroup", set_application_group, NULL, DOTNET_ANYWHERE,
                       "name|%{GLOBAL}|%{SERVER}|%{RESOURCE}|%{ENV:variable}: application group for apps"),
-    AP_INIT_TAKE_ARGV("DotNetRestrictStdout", set_restrict_stdout, NULL, DOTNET_ANYWHERE,
+    AP_INIT_TAKE_ARGV("DotNetRestrictStdout", set_server_flag, SERVER_FIELD(restrict_stdout), DOTNET_ANYWHERE,
                       "On|Off: On makes writing to Console.Out throw"),
-    AP_INIT_TAKE_ARGV("DotNetPreloadRuntime", set_preload_runtime, NULL, DOTNET_ANYWHERE,
+    AP_INIT_TAKE_ARGV("DotNetPreloadRuntime", set_server_flag, SERVER_FIELD(preload_runtime), DOTNET_ANYWHERE,
                       "On|Off: start .NET when each child starts (On, when hooks or apps are "
                       "configured) or on the first request that needs it"),
     AP_INIT_TAKE_ARGV("DotNetRuntimeRoot", set_server_path, (void *)0, DOTNET_ANYWHERE,

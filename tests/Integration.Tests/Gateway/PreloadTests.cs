@@ -131,6 +131,28 @@ public sealed class PreloadTests
         Assert.All(s.ChildPids().Where(children.Contains), pid => Assert.Equal(1, RuntimeStartedLines(s.ErrorLog, pid)));
     }
 
+    // An embedded app alias alone (no hook script, no preload) also marks the configuration.
+    [Fact]
+    public async Task The_runtime_starts_with_each_child_when_the_configuration_names_an_embedded_app()
+    {
+        RepoPaths.RequireModule();
+        await using var s = new ApacheServer("event", new ApacheOptions { Cgid = false });
+        var app = s.WriteScript("app.cs", App);
+        s.Configure($$"""
+            <Directory "{{s.ScriptDir}}">
+                Require all granted
+            </Directory>
+            DotNetScriptAlias /app "{{app}}"
+            """);
+        await s.StartAsync();
+
+        var children = s.ChildPids();
+        Assert.NotEmpty(children);
+        Assert.True(await TestRun.WaitUntilAsync(() => children.All(pid => RuntimeStartedLines(s.ErrorLog, pid) == 1), TimeSpan.FromSeconds(60)),
+            $"children {string.Join(",", children)} did not start the runtime before any request\n{s.ErrorLog}");
+        Assert.DoesNotContain("DOTNET0236", s.ErrorLog); // the runtime only: the app starts on its first request
+    }
+
     [Fact]
     public async Task With_DotNetPreloadRuntime_Off_or_nothing_to_run_the_runtime_waits_for_a_request()
     {
