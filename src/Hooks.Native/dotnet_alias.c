@@ -131,6 +131,7 @@ const char *dotnet_set_script_alias(cmd_parms *cmd, void *mconfig, int argc, cha
     *(dotnet_alias **)apr_array_push(s->aliases) = a;
     if (a->process_group == NULL) {
         dotnet_config_note_embedded_code(cmd);
+        dotnet_config_note_embedded_app(cmd);
     }
     return NULL;
 }

@@ -21,6 +21,7 @@
 #include "mod_dotnet.h"
 #include "dotnet_runtime.h"
 #include "dotnet_child_exit.h"
+#include "dotnet_config.h"
 #include "dotnet_status.h"
 
 static int is_prefork;
@@ -89,12 +90,20 @@ void dotnet_child_init(apr_pool_t *pchild, server_rec *s)
     /* Before the runtime can start, so it is read by it: no diagnostics IPC socket per child.
        Set here, while the child is still single-threaded. */
     setenv("DOTNET_EnableDiagnostics", "0", 1);
-    /* A 2 MB gen0 budget instead of the cache-size-derived default (tens of MB on most CPUs):
-       every child keeps its gen0 budget committed, and a hook allocates ~1 KB a call, so this
-       halves the runtime's private memory per child for a few cheap gen0 GCs per second under
-       load (docs/performance.md, "Memory per Apache child"). Only an environment variable reaches this knob (the
-       runtimeconfig property is not read); an administrator's own value is kept. */
-    setenv("DOTNET_GCgen0size", "0x200000", 0);
+    /* A small GC heap instead of the cache-size-derived default (a gen0 budget of tens of MB on
+       most CPUs, in 4 MB regions): every child keeps its gen0 budget and regions committed.
+       A child that only runs hooks (~1 KB allocated a call) gets a 1 MB budget in 1 MB regions;
+       one that may host an app keeps 4 MB regions and a 2 MB budget, where an app's allocation
+       rate makes fewer collections pay (docs/performance.md, "Memory per Apache child"). Only
+       environment variables reach these knobs (the runtimeconfig properties are not read); an
+       administrator's own values are kept. */
+    if (dotnet_config_names_embedded_app()) {
+        setenv("DOTNET_GCgen0size", "0x200000", 0);
+    }
+    else {
+        setenv("DOTNET_GCgen0size", "0x100000", 0);
+        setenv("DOTNET_GCRegionSize", "0x100000", 0);
+    }
     /* The JIT's scratch pages (64 KB each) go back to malloc when a compile ends instead of into
        the runtime's cache of up to 16 MB, which only the finalizer thread trims, and only after
        a GC that found something to finalize: a hook child never does, so the tier-1 compiles of

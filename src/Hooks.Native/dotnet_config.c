@@ -57,7 +57,7 @@ static int directive_line(const cmd_parms *cmd)
     return cmd->config_file ? cmd->config_file->line_number : 0;
 }
 
-static int names_embedded_code;
+static int names_embedded_code, names_embedded_app;
 
 int dotnet_config_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
@@ -65,6 +65,7 @@ int dotnet_config_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
     (void)plog;
     (void)ptemp;
     names_embedded_code = 0;
+    names_embedded_app = 0;
     return OK;
 }
 
@@ -79,6 +80,18 @@ void dotnet_config_note_embedded_code(const cmd_parms *cmd)
 int dotnet_config_names_embedded_code(void)
 {
     return names_embedded_code;
+}
+
+void dotnet_config_note_embedded_app(const cmd_parms *cmd)
+{
+    if (!in_htaccess(cmd)) {
+        names_embedded_app = 1;
+    }
+}
+
+int dotnet_config_names_embedded_app(void)
+{
+    return names_embedded_app;
 }
 
 const char *dotnet_directive_where(const cmd_parms *cmd)

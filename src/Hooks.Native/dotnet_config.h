@@ -85,4 +85,10 @@ int dotnet_config_names_embedded_code(void);
 int dotnet_config_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp);
 void dotnet_config_note_embedded_code(const cmd_parms *cmd);
 
+/* Whether the main configuration names an app that may run in Apache's children: an alias or
+   a DotNetImportScript not sent to a daemon process group. Read in child_init to size the GC
+   heap: a child that only runs hooks gets a smaller one (dotnet_child_exit.c). */
+int dotnet_config_names_embedded_app(void);
+void dotnet_config_note_embedded_app(const cmd_parms *cmd);
+
 #endif /* DOTNET_CONFIG_H */

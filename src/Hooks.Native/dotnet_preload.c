@@ -98,6 +98,9 @@ const char *dotnet_set_import_script(cmd_parms *cmd, void *mconfig, int argc, ch
         s->imports = apr_array_make(cmd->pool, 2, sizeof(dotnet_import *));
     }
     *(dotnet_import **)apr_array_push(s->imports) = import;
+    if (import->process_group == NULL) {
+        dotnet_config_note_embedded_app(cmd);  /* an app or a hook script: it may be an app */
+    }
     return NULL;
 }
 
