@@ -83,6 +83,25 @@ public sealed class HtpasswdFormatTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=", true)]
+    [InlineData("$apr1$abcdefgh$0123456789abcdefghijkl", true)]
+    [InlineData("$1$abcdefgh$0123456789abcdefghijkl", true)]
+    [InlineData("$2y$05$1kDoQ2Vx5EEZ6aST8jjBxeZqKqLLz/c5ke6HHVO4dPFQSa4vczYIS", true)]
+    [InlineData("$2y$12$1kDoQ2Vx5EEZ6aST8jjBxeZqKqLLz/c5ke6HHVO4dPFQSa4vczYIS", true)]
+    [InlineData("$2y$13$1kDoQ2Vx5EEZ6aST8jjBxeZqKqLLz/c5ke6HHVO4dPFQSa4vczYIS", false)]
+    [InlineData("$2b$31$1kDoQ2Vx5EEZ6aST8jjBxeZqKqLLz/c5ke6HHVO4dPFQSa4vczYIS", false)]
+    [InlineData("$6$saltsalt$abcdefghijklmnop", true)]
+    [InlineData("$5$rounds=100000$saltsalt$abcdefghijklmnop", true)]
+    [InlineData("$6$rounds=100001$saltsalt$abcdefghijklmnop", false)]
+    [InlineData("$6$rounds=999999999$saltsalt$abcdefghijklmnop", false)]
+    [InlineData("$y$j9T$saltsaltsalt$abcdefghijklmnop", false)]
+    [InlineData("plaintext", true)]
+    public void Only_cheap_hashes_are_verified_on_the_calling_thread(string hash, bool quick)
+    {
+        Assert.Equal(quick, StoredHash.Parse(hash).VerifiesQuickly);
+    }
+
     [Fact]
     public void Plaintext_entry_is_refused()
     {

@@ -62,10 +62,14 @@ internal static class ScriptGenerationBuilder
 
     private static void BindPhases(ScriptUnit unit, ScriptHooks bound, ServiceProvider? services)
     {
-        unit.CheckPassword = Choose(bound.CheckPassword, services?.GetService<IPasswordChecker>() is { } checker ? ServiceAdapters.For(checker) : null, nameof(IPasswordChecker), "CheckPassword", unit.Path);
-        unit.GetRealmHash = Choose(bound.GetRealmHash, services?.GetService<IRealmHashProvider>() is { } realm ? ServiceAdapters.For(realm) : null, nameof(IRealmHashProvider), "GetRealmHash", unit.Path);
-        unit.GroupsForUser = Choose(bound.GroupsForUser, services?.GetService<IGroupProvider>() is { } groups ? ServiceAdapters.For(groups) : null, nameof(IGroupProvider), "GroupsForUser", unit.Path);
-        unit.AllowAccess = Choose(bound.AllowAccess, services?.GetService<IHostAccessPolicy>() is { } access ? ServiceAdapters.For(access) : null, nameof(IHostAccessPolicy), "AllowAccess", unit.Path);
+        var checker = services?.GetService<IPasswordChecker>();
+        var realm = services?.GetService<IRealmHashProvider>();
+        var groups = services?.GetService<IGroupProvider>();
+        var access = services?.GetService<IHostAccessPolicy>();
+        unit.CheckPassword = Choose(bound.CheckPassword, checker is null ? null : ServiceAdapters.For(checker), InlineProviders.AnswersInline(checker), nameof(IPasswordChecker), "CheckPassword", unit.Path);
+        unit.GetRealmHash = Choose(bound.GetRealmHash, realm is null ? null : ServiceAdapters.For(realm), InlineProviders.AnswersInline(realm), nameof(IRealmHashProvider), "GetRealmHash", unit.Path);
+        unit.GroupsForUser = Choose(bound.GroupsForUser, groups is null ? null : ServiceAdapters.For(groups), InlineProviders.AnswersInline(groups), nameof(IGroupProvider), "GroupsForUser", unit.Path);
+        unit.AllowAccess = Choose(bound.AllowAccess, access is null ? null : ServiceAdapters.For(access), runsInline: false, nameof(IHostAccessPolicy), "AllowAccess", unit.Path);
     }
 
     /// <summary>A compiled script's private dependencies live beside it, as an app's do. Not the
@@ -105,7 +109,7 @@ internal static class ScriptGenerationBuilder
         }
     }
 
-    private static HookSlot<TResult>? Choose<TResult>(HookSlot<TResult>? function, HookFn<TResult>? service, string serviceName, string phase, string path)
+    private static HookSlot<TResult>? Choose<TResult>(HookSlot<TResult>? function, HookFn<TResult>? service, bool runsInline, string serviceName, string phase, string path)
     {
         if (function is not null && service is not null)
         {
@@ -114,6 +118,6 @@ internal static class ScriptGenerationBuilder
         }
         if (function is not null)
             return function;
-        return service is null ? null : HookSlot<TResult>.Bound(service, $"{serviceName} service of '{path}'");
+        return service is null ? null : HookSlot<TResult>.Bound(service, $"{serviceName} service of '{path}'", runsInline);
     }
 }

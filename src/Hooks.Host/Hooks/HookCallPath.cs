@@ -47,7 +47,7 @@ internal static unsafe class HookCallPath
 
             var request = RequestBuilder.Build(call, groupName, log);
             var info = new StuckCallInfo(slot.Source!, phase.Name, phase.TakesUser ? arg1 : null);
-            var status = HookRunner.Run(slot.Fn, request, arg1, arg2, call->TimeoutMs, log, info, out var value, out var error, out stillRunning);
+            var status = HookRunner.Run(slot.Fn, slot.RunsInline, request, arg1, arg2, call->TimeoutMs, log, info, out var value, out var error, out stillRunning);
             if (status != RunStatus.Completed)
                 return Failed(status, error, slot.Source, call->TimeoutMs, log, result);
             try

@@ -12,9 +12,10 @@ internal delegate ValueTask<TResult> HookFn<TResult>(HookRequest request, string
 /// <summary>What a script offers for one phase: a bound function, or the error to report when called.</summary>
 internal sealed class HookSlot<TResult>
 {
-    private HookSlot(HookFn<TResult>? fn, ErrorCode error, string? message, string? source)
+    private HookSlot(HookFn<TResult>? fn, ErrorCode error, string? message, string? source, bool runsInline = false)
     {
         Fn = fn;
+        RunsInline = runsInline;
         Error = error;
         Message = message;
         Source = source;
@@ -25,8 +26,14 @@ internal sealed class HookSlot<TResult>
     public string? Message { get; }
     /// <summary>"Class.Method in /path/script.cs" or "IPasswordChecker service": for log lines.</summary>
     public string? Source { get; }
+    /// <summary>
+    /// The hook is one of the bundled providers that answer from memory and go asynchronous for
+    /// anything slow (<see cref="Groups.InlineProviders"/>): it runs on the worker itself, and the
+    /// deadline covers its asynchronous part, with no hand-over to a hook thread.
+    /// </summary>
+    public bool RunsInline { get; }
 
-    public static HookSlot<TResult> Bound(HookFn<TResult> fn, string source) => new(fn, ErrorCode.None, null, source);
+    public static HookSlot<TResult> Bound(HookFn<TResult> fn, string source, bool runsInline = false) => new(fn, ErrorCode.None, null, source, runsInline);
 
     public static HookSlot<TResult> Failed(ErrorCode error, string message) => new(null, error, message, null);
 }

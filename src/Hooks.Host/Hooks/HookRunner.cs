@@ -16,19 +16,26 @@ internal enum RunStatus
 /// the deadline, pumping log lines the hook writes; so a hook that never returns, synchronous or
 /// not, is answered 500 at the deadline and keeps only its own thread (see docs/internals.md).
 /// Without a limit (DotNetHookTimeout 0) it runs inline on the worker: there is no deadline to keep.
+/// A hook that cannot block (<see cref="HookSlot{TResult}.RunsInline"/>: the bundled file
+/// providers) also runs inline, and the deadline covers the part it runs asynchronously.
 /// </summary>
 internal static class HookRunner
 {
     /// <param name="stillRunning">Set when the hook was abandoned at its deadline: the caller keeps its
     /// generation alive until this task ends.</param>
-    public static RunStatus Run<TResult>(HookFn<TResult> fn, HookRequest request, string arg1, string arg2, int timeoutMs,
+    public static RunStatus Run<TResult>(HookFn<TResult> fn, bool runsInline, HookRequest request, string arg1, string arg2, int timeoutMs,
         CallLog log, in StuckCallInfo info, out TResult? value, out Exception? error, out Task? stillRunning)
     {
         value = default;
         error = null;
         stillRunning = null;
         if (timeoutMs <= 0)
-            return RunInline(fn, request, arg1, arg2, log, out value, out error);
+            return RunInline(fn, request, arg1, arg2, null, long.MaxValue, log, out value, out error, out _);
+        if (runsInline)
+        {
+            return RunInline(fn, request, arg1, arg2, new CancellationTokenSource(), Environment.TickCount64 + timeoutMs, log,
+                out value, out error, out stillRunning);
+        }
 
         // The source is never disposed: a script may keep the token, and without CancelAfter it holds no timer.
         var cancellation = new CancellationTokenSource();
@@ -57,15 +64,17 @@ internal static class HookRunner
         return Await(pending.AsTask(), cancellation, deadline, log, out value, out error, out stillRunning);
     }
 
-    private static RunStatus RunInline<TResult>(HookFn<TResult> fn, HookRequest request, string arg1, string arg2, CallLog log,
-        out TResult? value, out Exception? error)
+    /// <summary>On the worker; a hook that goes asynchronous is awaited until the deadline (none: <see cref="long.MaxValue"/>).</summary>
+    private static RunStatus RunInline<TResult>(HookFn<TResult> fn, HookRequest request, string arg1, string arg2,
+        CancellationTokenSource? cancellation, long deadline, CallLog log, out TResult? value, out Exception? error, out Task? stillRunning)
     {
         value = default;
         error = null;
+        stillRunning = null;
         ValueTask<TResult> pending;
         try
         {
-            pending = fn(request, arg1, arg2, CancellationToken.None);
+            pending = fn(request, arg1, arg2, cancellation?.Token ?? CancellationToken.None);
         }
         catch (Exception e)
         {
@@ -77,7 +86,7 @@ internal static class HookRunner
             value = pending.Result;
             return RunStatus.Completed;
         }
-        return Await(pending.AsTask(), null, long.MaxValue, log, out value, out error, out _);
+        return Await(pending.AsTask(), cancellation, deadline, log, out value, out error, out stillRunning);
     }
 
     /// <summary>An asynchronous hook: the worker waits for its task until the deadline, pumping log lines.</summary>

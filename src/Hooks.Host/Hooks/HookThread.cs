@@ -40,6 +40,9 @@ internal sealed class HookThread
         _posted.Set();
     }
 
+    /// <summary>Whether the calling worker has handed a call over yet (tests: which hooks run inline).</summary>
+    internal static bool CurrentWorkerHasOne => t_forWorker is not null;
+
     /// <summary>On the worker, after its job overran: the thread stays with the hook; the worker's next call gets a new one.</summary>
     public static void AbandonCurrent() => t_forWorker = null;
 

@@ -12,6 +12,9 @@ public sealed class CompositeRealmHashProvider : IRealmHashProvider
         _providers = providers.ToArray();
     }
 
+    /// <summary>The providers, in the order they are asked.</summary>
+    public IReadOnlyList<IRealmHashProvider> Providers => _providers;
+
     /// <inheritdoc />
     public async ValueTask<string?> GetRealmHashAsync(HookRequest request, string user, string realm, CancellationToken cancellationToken = default)
     {

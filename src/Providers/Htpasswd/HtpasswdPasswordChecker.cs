@@ -27,16 +27,27 @@ public sealed class HtpasswdPasswordChecker : IPasswordChecker
     public int Generation => _file.Generation;
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Answers synchronously from the file's snapshot, so the host can run it on Apache's worker
+    /// itself. A hash that takes long to verify (bcrypt above cost 12, SHA-crypt above 100,000
+    /// rounds, yescrypt) is verified on the thread pool instead: the caller's deadline then still
+    /// answers for a request the hash would hold for minutes.
+    /// </remarks>
     public ValueTask<AuthResult> CheckPasswordAsync(HookRequest request, string user, string password, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(password);
-        return ValueTask.FromResult(Check(user, password));
+        var table = _file.Current;
+        // An unknown user costs what the decoy costs, so it takes the same path as a known one.
+        if ((table.Find(user) ?? table.Decoy) is { VerifiesQuickly: false })
+            return new ValueTask<AuthResult>(Task.Run(() => Check(table, user, password), cancellationToken));
+        return ValueTask.FromResult(Check(table, user, password));
     }
 
-    internal AuthResult Check(string user, string password)
+    internal AuthResult Check(string user, string password) => Check(_file.Current, user, password);
+
+    private static AuthResult Check(HtpasswdTable table, string user, string password)
     {
-        var table = _file.Current;
         var hash = table.Find(user);
         // Apache hands passwords over as C strings; a NUL would let "pw\0anything" match "pw".
         if (password.Contains('\0'))

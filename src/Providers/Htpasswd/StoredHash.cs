@@ -17,6 +17,7 @@ internal sealed class StoredHash
         _setting = setting;
         _expected = expected;
         CostClass = costClass;
+        VerifiesQuickly = IsQuick(format, setting);
     }
 
     public HashFormat Format { get; }
@@ -29,6 +30,14 @@ internal sealed class StoredHash
     /// parameter (bcrypt cost, SHA-crypt rounds). Used to pick a timing decoy for unknown users.
     /// </summary>
     public string CostClass { get; }
+
+    /// <summary>
+    /// Whether a check of this hash takes at most a few hundred milliseconds on a slow core: the
+    /// fast formats, bcrypt up to cost 12, SHA-crypt up to 100,000 rounds. The checker verifies
+    /// anything costlier off the calling thread, so a hook deadline still answers for it (a
+    /// hand-edited <c>$2y$31$</c> entry would take days).
+    /// </summary>
+    public bool VerifiesQuickly { get; }
 
     public static StoredHash Parse(string hash)
     {
@@ -106,6 +115,25 @@ internal sealed class StoredHash
                 return false;
         }
         return !text.IsEmpty;
+    }
+
+    private static bool IsQuick(HashFormat format, string setting) => format switch
+    {
+        HashFormat.Bcrypt => int.Parse(setting.AsSpan(4, 2)) <= 12,
+        HashFormat.Sha256Crypt or HashFormat.Sha512Crypt => Rounds(setting) <= 100_000,
+        // yescrypt's cost sits in an encoded parameter field; its default is tens of ms, a custom one unbounded.
+        HashFormat.Yescrypt => false,
+        _ => true,
+    };
+
+    /// <summary>"$5$rounds=N$..." (crypt(3) clamps N to 1000..999,999,999), or 5000 when absent.</summary>
+    private static long Rounds(string setting)
+    {
+        const string Prefix = "rounds=";
+        if (string.CompareOrdinal(setting, 3, Prefix, 0, Prefix.Length) != 0)
+            return 5000;
+        var end = setting.IndexOf('$', 3 + Prefix.Length);
+        return end > 0 && long.TryParse(setting.AsSpan(3 + Prefix.Length, end - 3 - Prefix.Length), out var rounds) ? rounds : long.MaxValue;
     }
 
     private static string CryptCostClass(HashFormat format, string hash) => format switch
