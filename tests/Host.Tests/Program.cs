@@ -21,7 +21,8 @@ internal static class Program
 
     /// <summary>
     /// ns per check_password through the real exports, for a hook that answers at once: inline
-    /// (DotNetHookTimeout 0) and on the worker's hook thread (a deadline), measured alternately.
+    /// (DotNetHookTimeout 0) and on the worker's hook thread (a deadline), and AddHtpasswd over a
+    /// {SHA} file under a deadline (on the worker: a bundled provider), measured alternately.
     /// A measurement for docs/internals.md, not a test.
     /// </summary>
     private static int CallCost(int seconds)
@@ -30,14 +31,21 @@ internal static class Program
         Directory.CreateDirectory(dir);
         var script = Path.Combine(dir, "fast.cs");
         File.WriteAllText(script, "public static class Auth { public static bool CheckPassword(HookRequest r, string u, string p) => u == \"alice\"; }");
+        var htpasswd = Path.Combine(dir, "users.htpasswd");
+        File.WriteAllText(htpasswd, "alice:{SHA}" + Convert.ToBase64String(System.Security.Cryptography.SHA1.HashData("x"u8)) + "\n");
+        var provider = Path.Combine(dir, "provider.cs");
+        File.WriteAllText(provider, "public static class Site { public static void ConfigureServices(IServiceCollection s) => s.AddHtpasswd(\"" + htpasswd + "\"); }");
         var inline = new HookInvoker(script, "cost") { TimeoutMs = 0 };
         var limited = new HookInvoker(script, "cost") { TimeoutMs = 30_000 };
+        var bundled = new HookInvoker(provider, "cost-provider") { TimeoutMs = 30_000 };
         inline.CheckPassword("alice", "x");
         limited.CheckPassword("alice", "x");
+        if (bundled.CheckPassword("alice", "x").Outcome != 1)
+            throw new InvalidOperationException("the htpasswd script did not grant alice");
         using var stdout = new StreamWriter(Console.OpenStandardOutput());
         for (var round = 0; round < 5; round++)
         {
-            foreach (var (name, invoker) in new[] { ("inline", inline), ("hook thread", limited) })
+            foreach (var (name, invoker) in new[] { ("inline", inline), ("hook thread", limited), ("AddHtpasswd", bundled) })
             {
                 var calls = 0;
                 var watch = System.Diagnostics.Stopwatch.StartNew();
