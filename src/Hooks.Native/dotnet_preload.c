@@ -166,7 +166,7 @@ static void preload(apr_pool_t *p, server_rec *s, const char *path, const dotnet
         memset(&result, 0, sizeof(result));
         host->preload(&hook, &result);
     }
-    dotnet_signals_guard();
+    dotnet_signals_guard_at_start();
     free(result.text);
     free(result.cache_hash);
 }

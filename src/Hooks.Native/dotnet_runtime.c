@@ -33,6 +33,7 @@
 #include "dotnet_config.h"
 #include "dotnet_host_callbacks.h"
 #include "dotnet_runtime.h"
+#include "dotnet_signal_watch.h"
 #include "dotnet_child_exit.h"
 #include "dotnet_status.h"
 #include "dotnet_log.h"
@@ -112,7 +113,8 @@ static int is_runtime_handler(const struct sigaction *a)
     return strncmp(base, "libcoreclr", 10) == 0 || strncmp(base, "libSystem.Native", 16) == 0;
 }
 
-void dotnet_signals_guard(void)
+/* The full check: asks the kernel for the handlers in place. */
+static void check_signal_handlers(void)
 {
     struct sigaction current;
     size_t i;
@@ -139,6 +141,34 @@ void dotnet_signals_guard(void)
             apache_actions[i] = current;
         }
     }
+}
+
+/* The runtime's install count at the last full check made while serving a request. Only from
+   then on is the count enough: by the first request the MPM has installed its child handlers
+   (after child_init, where a preloaded app may have started the runtime), and Apache installs
+   none later, so only the runtime can have changed them. */
+static unsigned long checked_installs;
+static int count_trusted;
+
+void dotnet_signals_guard(void)
+{
+    unsigned long installs = dotnet_signal_watch_installs();
+
+    if (__atomic_load_n(&count_trusted, __ATOMIC_ACQUIRE)
+        && installs == __atomic_load_n(&checked_installs, __ATOMIC_ACQUIRE)) {
+        return;
+    }
+    /* The count read before the check: an install that lands during the check moves it again. */
+    check_signal_handlers();
+    if (dotnet_signal_watch_active()) {
+        __atomic_store_n(&checked_installs, installs, __ATOMIC_RELEASE);
+        __atomic_store_n(&count_trusted, 1, __ATOMIC_RELEASE);
+    }
+}
+
+void dotnet_signals_guard_at_start(void)
+{
+    check_signal_handlers();
 }
 
 /* hostfxr reports why it cannot start (missing framework, bad runtimeconfig) through this. */
@@ -337,6 +367,12 @@ const ah_host_exports *dotnet_runtime_start(server_rec *s)
 
             restore_apache_actions();
             if (rc == 0) {
+                /* From here the runtime's own installs are counted (dotnet_signal_watch.c). */
+                if (!dotnet_signal_watch_start()) {
+                    DOTNET_SLOG(APLOG_DEBUG, 0, s, DOTNET_RUNTIME_STARTED,
+                                "the runtime's signal handler installs cannot be counted here; "
+                                "the handlers are checked with the kernel after every call");
+                }
                 /* May wrap the death-signal handlers; the guard then protects those. */
                 dotnet_child_exit_runtime_started();
                 save_apache_actions();

@@ -42,11 +42,17 @@ int dotnet_runtime_started(void);
    for GC (Apache blocks it in worker threads). Cheap after the first call per thread. */
 void dotnet_thread_prepare(void);
 
-/* After a call into managed code: if managed code installed its own handlers for the signals
-   Apache uses to control children (the runtime does so lazily, e.g. when Console is first
-   touched), put Apache's back; a handler Apache itself installed since (the event MPM sets its
-   child handlers after child_init) is adopted. Two syscalls when nothing changed. */
+/* After a call into managed code while serving a request: if managed code installed its own
+   handlers for the signals Apache uses to control children (the runtime does so lazily, e.g.
+   when Console is first touched), put Apache's back; a handler Apache itself installed since
+   (the event MPM sets its child handlers after child_init) is adopted. No syscall when the
+   runtime's libraries installed nothing since the last check (dotnet_signal_watch.c), two
+   when that cannot be known. */
 void dotnet_signals_guard(void);
+
+/* The same check after a call made at child start (a preload in child_init), before the MPM
+   has installed its child handlers: always asks the kernel and never lets later calls skip it. */
+void dotnet_signals_guard_at_start(void);
 
 /* Blocks Apache's stop and restart signals in the calling thread (threads it starts inherit
    the mask), saving the old mask in *saved: the runtime's and an app's threads must never take
