@@ -99,17 +99,25 @@ internal static unsafe class StringCache
 
     /// <summary>
     /// Whether the NUL-terminated <paramref name="value"/> has exactly the bytes of
-    /// <paramref name="cached"/>. Byte by byte on purpose: cached strings hold no NUL, so the
-    /// loop stops at the terminator at the latest and never reads past the native string, which
-    /// a vectorised compare of cached.Length bytes could do (and fault at a page end).
+    /// <paramref name="cached"/>. When value[0..Length] lies within one 4 KB block, it is
+    /// compared as a block (vectorised): the native string may be shorter than
+    /// <paramref name="cached"/>, but reading up to its length cannot fault inside the page that
+    /// holds value[0] (4 KB blocks never straddle a page, whatever the page size), and a shorter
+    /// string differs at its terminator, since cached strings hold no NUL. Otherwise byte by
+    /// byte, which stops at the terminator at the latest.
     /// </summary>
-    private static bool EqualsTerminated(byte* value, byte[] cached)
+    internal static bool EqualsTerminated(byte* value, byte[] cached)
     {
-        for (var i = 0; i < cached.Length; i++)
+        var length = cached.Length;
+        if (((nuint)value & (PageBlock - 1)) + (nuint)length < PageBlock)
+            return new ReadOnlySpan<byte>(value, length).SequenceEqual(cached) && value[length] == 0;
+        for (var i = 0; i < length; i++)
         {
             if (value[i] != cached[i])
                 return false;
         }
-        return value[cached.Length] == 0;
+        return value[length] == 0;
     }
+
+    private const nuint PageBlock = 4096;
 }
