@@ -113,23 +113,24 @@ static int is_runtime_handler(const struct sigaction *a)
     return strncmp(base, "libcoreclr", 10) == 0 || strncmp(base, "libSystem.Native", 16) == 0;
 }
 
-/* The full check: asks the kernel for the handlers in place. */
-static void check_signal_handlers(void)
+/* Asks the kernel for the handlers in place: the runtime's are replaced by Apache's; a
+   handler of anyone else is Apache's own new choice (an MPM installs its child handlers after
+   child_init, where a preloaded app starts the runtime) and becomes what is kept. With quick
+   set, SIGTERM and SIGINT alone decide whether the six are read: the runtime's first use of
+   signals installs both (System.Native), but a later registration of one signal, or a signal
+   Apache ignores (prefork's SIGINT), changes only that one, which the full read catches. */
+static void check_signal_handlers(int quick)
 {
     struct sigaction current;
     size_t i;
 
-    /* SIGTERM and SIGINT are always among what the runtime's signal handling installs, so
-       they tell whether anything changed since the last check (the common case: nothing). */
-    if ((sigaction(SIGTERM, NULL, &current) == 0
-         && current.sa_handler == apache_actions[0].sa_handler)
+    if (quick
+        && (sigaction(SIGTERM, NULL, &current) == 0
+            && current.sa_handler == apache_actions[0].sa_handler)
         && (sigaction(SIGINT, NULL, &current) == 0
             && current.sa_handler == apache_actions[1].sa_handler)) {
         return;
     }
-    /* Something changed: the runtime's handlers are replaced by Apache's; a handler of anyone
-       else is Apache's own new choice (an MPM installs its child handlers after child_init,
-       where a preloaded app starts the runtime) and becomes what is kept. */
     for (i = 0; i < N_GUARDED; i++) {
         if (sigaction(guarded_signals[i], NULL, &current) != 0) {
             continue;
@@ -143,10 +144,10 @@ static void check_signal_handlers(void)
     }
 }
 
-/* The runtime's install count at the last full check made while serving a request. Only from
-   then on is the count enough: by the first request the MPM has installed its child handlers
-   (after child_init, where a preloaded app may have started the runtime), and Apache installs
-   none later, so only the runtime can have changed them. */
+/* The install count at the last full check made while serving a request. The count covers
+   Apache's installs as well as the runtime's (dotnet_signal_watch.c), so a handler the MPM sets
+   after the runtime started moves it too and is adopted; it is trusted only from a check made
+   while serving, after everything the MPM sets before the first request. */
 static unsigned long checked_installs;
 static int count_trusted;
 
@@ -159,16 +160,19 @@ void dotnet_signals_guard(void)
         return;
     }
     /* The count read before the check: an install that lands during the check moves it again. */
-    check_signal_handlers();
     if (dotnet_signal_watch_active()) {
+        check_signal_handlers(0);
         __atomic_store_n(&checked_installs, installs, __ATOMIC_RELEASE);
         __atomic_store_n(&count_trusted, 1, __ATOMIC_RELEASE);
+    }
+    else {
+        check_signal_handlers(1);
     }
 }
 
 void dotnet_signals_guard_at_start(void)
 {
-    check_signal_handlers();
+    check_signal_handlers(0);
 }
 
 /* hostfxr reports why it cannot start (missing framework, bad runtimeconfig) through this. */
