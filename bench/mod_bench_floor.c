@@ -46,49 +46,58 @@ static const char *read_lines(cmd_parms *cmd, const char *path, apr_array_header
     return NULL;
 }
 
-static const char *set_user_file(cmd_parms *cmd, void *dummy, const char *path)
+/* htpasswd line "user:hash" -> users[user] = hash */
+static void add_user_line(apr_pool_t *p, char *line)
+{
+    char *colon = strchr(line, ':');
+
+    (void)p;
+    if (colon) {
+        *colon = '\0';
+        apr_hash_set(users, line, APR_HASH_KEY_STRING, colon + 1);
+    }
+}
+
+/* group line "group: user user ..." -> groups["group\nuser"] for each user */
+static void add_group_line(apr_pool_t *p, char *line)
+{
+    const char *rest = line;
+    const char *group = ap_getword(p, &rest, ':');
+    const char *user;
+
+    while (*rest && (user = ap_getword_conf(p, &rest)) && *user) {
+        apr_hash_set(groups, apr_pstrcat(p, group, "\n", user, NULL), APR_HASH_KEY_STRING, "");
+    }
+}
+
+/* Reads the file once into *table, one add_line call per line. */
+static const char *load_table(cmd_parms *cmd, const char *path, apr_hash_t **table,
+                              void (*add_line)(apr_pool_t *, char *))
 {
     apr_array_header_t *lines;
     const char *err = read_lines(cmd, path, &lines);
     int i;
 
-    (void)dummy;
     if (err) {
         return err;
     }
-    users = apr_hash_make(cmd->pool);
+    *table = apr_hash_make(cmd->pool);
     for (i = 0; i < lines->nelts; i++) {
-        char *line = APR_ARRAY_IDX(lines, i, char *);
-        char *colon = strchr(line, ':');
-        if (colon) {
-            *colon = '\0';
-            apr_hash_set(users, line, APR_HASH_KEY_STRING, colon + 1);
-        }
+        add_line(cmd->pool, APR_ARRAY_IDX(lines, i, char *));
     }
     return NULL;
 }
 
+static const char *set_user_file(cmd_parms *cmd, void *dummy, const char *path)
+{
+    (void)dummy;
+    return load_table(cmd, path, &users, add_user_line);
+}
+
 static const char *set_group_file(cmd_parms *cmd, void *dummy, const char *path)
 {
-    apr_array_header_t *lines;
-    const char *err = read_lines(cmd, path, &lines);
-    int i;
-
     (void)dummy;
-    if (err) {
-        return err;
-    }
-    groups = apr_hash_make(cmd->pool);
-    for (i = 0; i < lines->nelts; i++) {
-        const char *rest = APR_ARRAY_IDX(lines, i, char *);
-        const char *group = ap_getword(cmd->pool, &rest, ':');
-        const char *user;
-        while (*rest && (user = ap_getword_conf(cmd->pool, &rest)) && *user) {
-            apr_hash_set(groups, apr_pstrcat(cmd->pool, group, "\n", user, NULL),
-                         APR_HASH_KEY_STRING, "");
-        }
-    }
-    return NULL;
+    return load_table(cmd, path, &groups, add_group_line);
 }
 
 static authn_status floor_check_password(request_rec *r, const char *user, const char *password)
