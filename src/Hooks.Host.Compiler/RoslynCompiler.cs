@@ -69,6 +69,20 @@ public static class RoslynCompiler
         return (null, errors.ToArray());
     }
 
+    /// <summary>
+    /// Drops the framework references (most of the compiler's memory: their metadata is copied
+    /// into native memory, freed by finalizers once nothing holds them); the next compile reads
+    /// them again.
+    /// </summary>
+    public static void ReleaseReferences()
+    {
+        lock (s_gate)
+        {
+            s_references = default;
+            s_referencePaths = null;
+        }
+    }
+
     private static ImmutableArray<MetadataReference> BaseReferences(string[] paths)
     {
         lock (s_gate)

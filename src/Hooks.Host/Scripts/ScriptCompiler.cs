@@ -10,12 +10,16 @@ namespace AccessHooks.Host.Scripts;
 internal sealed record CompileOutput(byte[]? Image, IReadOnlyList<string> Errors);
 
 /// <summary>
-/// Runs Roslyn in a collectible AssemblyLoadContext of its own. Roslyn and the metadata of the
-/// ~250 assemblies a script compiles against cost a child well over 100 MB; a child compiles
-/// rarely (first use of a script that is not in the cache, or an edit), so the compiler is
-/// loaded on demand, kept while compiles keep coming (<see cref="IdleUnloadDelay"/>), then
-/// unloaded and its memory collected. The host talks to AccessHooks.Host.Compiler through one
-/// delegate with BCL types only, so no Roslyn object is ever referenced from outside the context.
+/// Runs Roslyn in an AssemblyLoadContext of its own, loaded on a child's first compile. The
+/// metadata of the ~250 assemblies a script compiles against is most of the compiler's memory
+/// (over 100 MB, copied into native memory); a child compiles rarely (first use of a script that
+/// is not in the cache, or an edit), so once compiles stop coming (<see cref="IdleReleaseDelay"/>)
+/// the compiler drops those references and the host collects them. Roslyn's code stays loaded
+/// (about 30 MB private in a child that compiled): unloading it too, in a collectible context,
+/// and loading it again for a later compile crashed that compile inside Roslyn in about one test
+/// run in ten (an access violation, or a dictionary's null key, in the second copy), so a process
+/// loads Roslyn once. The host talks to AccessHooks.Host.Compiler through delegates with BCL
+/// types only, so no Roslyn object is referenced from outside the context.
 /// </summary>
 internal static class ScriptCompiler
 {
@@ -47,19 +51,21 @@ internal static class ScriptCompiler
     private static readonly Lazy<string[]> s_baseReferences = new(ManagedReferences);
     private static CompilerLoadContext? s_context;
     private static CompileFn? s_compile;
+    private static Action? s_releaseReferences;
     private static int s_busy;
+    private static bool s_holdsReferences;
     private static long s_lastUse;
     private static Timer? s_idleTimer;
     private static int s_compileCount;
-    private static int s_unloadCount;
+    private static int s_releaseCount;
 
     /// <summary>How many compiles this process ran (tests check a cache hit does none).</summary>
     public static int CompileCount => Volatile.Read(ref s_compileCount);
 
-    /// <summary>How many times the compiler context was unloaded (tests, status).</summary>
-    public static int UnloadCount => Volatile.Read(ref s_unloadCount);
+    /// <summary>How many times the idle compiler dropped its references (tests).</summary>
+    public static int ReleaseCount => Volatile.Read(ref s_releaseCount);
 
-    /// <summary>Whether the compiler is loaded right now.</summary>
+    /// <summary>Whether Roslyn has been loaded into this process (it stays once loaded).</summary>
     public static bool IsLoaded
     {
         get
@@ -69,12 +75,22 @@ internal static class ScriptCompiler
         }
     }
 
+    /// <summary>Whether the compiler holds the framework's metadata right now.</summary>
+    public static bool HoldsReferences
+    {
+        get
+        {
+            lock (s_gate)
+                return s_holdsReferences;
+        }
+    }
+
     /// <summary>
-    /// How long the compiler stays loaded after its last compile: long enough that a burst (a
-    /// group of scripts, several edits in a row) loads it once, short enough that a child does
-    /// not carry it. Internal so tests can shorten it.
+    /// How long the compiler keeps its references after its last compile: long enough that a
+    /// burst (a group of scripts, several edits in a row) reads them once, short enough that a
+    /// child does not carry them. Internal so tests can shorten it.
     /// </summary>
-    internal static TimeSpan IdleUnloadDelay { get; set; } = TimeSpan.FromSeconds(10);
+    internal static TimeSpan IdleReleaseDelay { get; set; } = TimeSpan.FromSeconds(10);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static CompileOutput Compile(ScriptSource source, string assemblyName)
@@ -94,21 +110,19 @@ internal static class ScriptCompiler
     }
 
     /// <summary>
-    /// Unloads the compiler now unless a compile is running, and collects it. Returns a weak
-    /// reference to the unloaded context (null when nothing was loaded or it is busy) so tests
-    /// can watch it go.
+    /// Drops the compiler's references now unless a compile is running, and collects them.
+    /// False when there was nothing to drop or a compile is running.
     /// </summary>
-    internal static WeakReference? UnloadNow()
+    internal static bool ReleaseNow()
     {
-        WeakReference? unloaded;
         lock (s_gate)
         {
-            if (s_context is null || s_busy > 0)
-                return null;
-            unloaded = DetachLocked();
+            if (!s_holdsReferences || s_busy > 0)
+                return false;
+            ReleaseLocked();
         }
-        Collect(unloaded);
-        return unloaded;
+        Collect();
+        return true;
     }
 
     private static CompileFn Enter()
@@ -116,6 +130,7 @@ internal static class ScriptCompiler
         lock (s_gate)
         {
             s_busy++;
+            s_holdsReferences = true;
             if (s_compile is not null)
                 return s_compile;
             try
@@ -123,9 +138,12 @@ internal static class ScriptCompiler
                 var context = new CompilerLoadContext(CompilerDirectory());
                 var type = context.LoadFromAssemblyName(new AssemblyName(CompilerAssembly))
                     .GetType("AccessHooks.Host.Compiler.RoslynCompiler", throwOnError: true)!;
-                var method = type.GetMethod("Compile", BindingFlags.Public | BindingFlags.Static)
+                var compile = type.GetMethod("Compile", BindingFlags.Public | BindingFlags.Static)
                     ?? throw new MissingMethodException(type.FullName, "Compile");
-                s_compile = method.CreateDelegate<CompileFn>();
+                var release = type.GetMethod("ReleaseReferences", BindingFlags.Public | BindingFlags.Static)
+                    ?? throw new MissingMethodException(type.FullName, "ReleaseReferences");
+                s_releaseReferences = release.CreateDelegate<Action>();
+                s_compile = compile.CreateDelegate<CompileFn>();
                 s_context = context;
                 return s_compile;
             }
@@ -147,7 +165,7 @@ internal static class ScriptCompiler
             {
                 // One timer, re-armed by every compile: it fires once the compiler has been idle.
                 s_idleTimer ??= new Timer(static _ => IdleCheck(), null, Timeout.Infinite, Timeout.Infinite);
-                s_idleTimer.Change(IdleUnloadDelay, Timeout.InfiniteTimeSpan);
+                s_idleTimer.Change(IdleReleaseDelay, Timeout.InfiniteTimeSpan);
             }
         }
     }
@@ -156,49 +174,44 @@ internal static class ScriptCompiler
     {
         try
         {
-            WeakReference? unloaded;
             lock (s_gate)
             {
-                if (s_context is null || s_busy > 0)
+                if (!s_holdsReferences || s_busy > 0)
                     return;
                 var idle = TimeSpan.FromMilliseconds(Environment.TickCount64 - s_lastUse);
-                if (idle < IdleUnloadDelay)
+                if (idle < IdleReleaseDelay)
                 {
-                    s_idleTimer?.Change(IdleUnloadDelay - idle, Timeout.InfiniteTimeSpan);
+                    s_idleTimer?.Change(IdleReleaseDelay - idle, Timeout.InfiniteTimeSpan);
                     return;
                 }
-                unloaded = DetachLocked();
+                ReleaseLocked();
             }
-            Collect(unloaded);
+            Collect();
         }
         catch (Exception e)
         {
             // A timer callback must not throw: that would end the process.
-            ApacheLog.Server(ApacheLevel.Warning, ErrorCode.InternalError, $"unloading the script compiler failed: {e}");
+            ApacheLog.Server(ApacheLevel.Warning, ErrorCode.InternalError, $"releasing the script compiler's references failed: {e}");
         }
     }
 
-    private static WeakReference DetachLocked()
+    private static void ReleaseLocked()
     {
-        var context = s_context!;
-        s_context = null;
-        s_compile = null;
+        s_releaseReferences?.Invoke();
+        s_holdsReferences = false;
         s_idleTimer?.Change(Timeout.Infinite, Timeout.Infinite);
-        context.Unload();
-        Interlocked.Increment(ref s_unloadCount);
-        return new WeakReference(context);
+        Interlocked.Increment(ref s_releaseCount);
     }
 
     /// <summary>
-    /// A collectible context goes away only after collections find nothing referencing it, and
-    /// it takes several (finalizers release the metadata's native memory, then the loader's).
-    /// The child would otherwise keep the garbage until its small steady allocation rate
-    /// triggers a gen2, which can be hours; the aggressive mode also returns the freed memory to
-    /// the OS instead of keeping it for reuse.
+    /// The dropped metadata goes only when collections find nothing referencing it and its
+    /// finalizers have freed the native copies, which takes more than one; the child would
+    /// otherwise keep the garbage until its small steady allocation rate triggers a gen2, which
+    /// can be hours. The aggressive mode also returns the freed memory to the OS.
     /// </summary>
-    private static void Collect(WeakReference? unloaded)
+    private static void Collect()
     {
-        for (var i = 0; i < 10 && unloaded is { IsAlive: true }; i++)
+        for (var i = 0; i < 3; i++)
         {
             GC.Collect();
             GC.WaitForPendingFinalizers();
@@ -272,9 +285,9 @@ internal static class ScriptCompiler
     /// Loads the compiler and Roslyn from the host's directory; everything else they need (the
     /// BCL, System.Collections.Immutable, System.Reflection.Metadata) comes from the default
     /// context. Roslyn is also in the host's deps.json, but a context's own Load runs first, so
-    /// these copies are private to it.
+    /// these copies are private to it. Not collectible: it is loaded once and kept.
     /// </summary>
-    private sealed class CompilerLoadContext(string directory) : AssemblyLoadContext("AccessHooks script compiler", isCollectible: true)
+    private sealed class CompilerLoadContext(string directory) : AssemblyLoadContext("AccessHooks script compiler", isCollectible: false)
     {
         protected override Assembly? Load(AssemblyName assemblyName)
         {
