@@ -8,14 +8,15 @@ using Microsoft.CodeAnalysis.Text;
 namespace AccessHooks.Host.Compiler;
 
 /// <summary>
-/// Compiles one script. Called by the host through a delegate created by reflection inside the
-/// compiler's collectible load context, so its signature uses BCL types alone: nothing Roslyn
-/// typed may escape, or the context could never be collected.
+/// Compiles one script. Called by the host through delegates created by reflection inside the
+/// compiler's own load context, so its signatures use BCL types alone: no Roslyn type reaches
+/// the host, which never loads Roslyn into its own context.
 /// </summary>
 public static class RoslynCompiler
 {
-    // Built once per compiler context (a burst of compiles shares it) and dropped with it: the
-    // ~250 framework references are most of the compiler's memory.
+    // Built on the first compile of a burst and shared by the rest; dropped when the host finds
+    // the compiler idle (ReleaseReferences): the ~250 framework references are most of the
+    // compiler's memory.
     private static ImmutableArray<MetadataReference> s_references;
     private static string[]? s_referencePaths;
     private static readonly object s_gate = new();

@@ -19,20 +19,24 @@ public sealed class CompilerIdleTests : IDisposable
     private string Script(string name, string body) =>
         _dir.Write(name, $"// {Guid.NewGuid():N}\npublic static class Auth {{ public static string CheckPassword(HookRequest r, string u, string p) => {body}; }}\n");
 
-    private static int CompilerContexts() =>
-        AssemblyLoadContext.All.Count(context => context.Name == "AccessHooks script compiler");
-
     [Fact]
     public void RoslynIsLoadedOnceAndNeverIntoTheDefaultContext()
     {
         TestHost.EnsureInitialized();
+        AssemblyLoadContext? first = null;
         for (var i = 0; i < 3; i++)
         {
             Assert.Equal("round" + i, new HookInvoker(Script($"round{i}.cs", $"\"round{i}\"")).CheckPassword("u", "p").Text);
+            var context = ScriptCompiler.Context;
+            Assert.NotNull(context);
+            Assert.False(context.IsCollectible);
+            first ??= context;
+            Assert.Same(first, context);
+            Assert.Single(context.Assemblies, assembly => assembly.GetName().Name == "Microsoft.CodeAnalysis.CSharp");
             Assert.True(ReleaseWhenIdle(), "the compiler's references were not dropped");
         }
         Assert.True(ScriptCompiler.IsLoaded);
-        Assert.Equal(1, CompilerContexts());
+        Assert.Single(AppDomain.CurrentDomain.GetAssemblies(), assembly => assembly.GetName().Name == "Microsoft.CodeAnalysis.CSharp");
         Assert.DoesNotContain(AssemblyLoadContext.Default.Assemblies,
             assembly => assembly.GetName().Name!.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal));
     }
@@ -40,9 +44,11 @@ public sealed class CompilerIdleTests : IDisposable
     [Fact]
     public void DroppingTheReferencesGivesTheirMemoryBack()
     {
+        if (!File.Exists("/proc/self/smaps_rollup"))
+            return; // Linux 4.14 and later; the memory it checks is glibc's and the kernel's view
         TestHost.EnsureInitialized();
-        // A test class compiling in parallel can read the references again between the two
-        // readings: a few tries.
+        // The serial collection runs alone, but a finalizer or the runtime's own threads can move
+        // a few MB between the two readings: a few tries.
         var readings = new List<string>();
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -92,7 +98,10 @@ public sealed class CompilerIdleTests : IDisposable
         }
     }
 
-    /// <summary>Other test classes may be compiling in parallel: retry until the compiler is idle.</summary>
+    /// <summary>
+    /// Drops the references, retrying while a compile is running (none should be: the serial
+    /// collection runs alone; the retries keep the tests right if that changes).
+    /// </summary>
     private static bool ReleaseWhenIdle()
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);

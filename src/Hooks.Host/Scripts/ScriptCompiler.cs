@@ -15,7 +15,8 @@ internal sealed record CompileOutput(byte[]? Image, IReadOnlyList<string> Errors
 /// (over 100 MB, copied into native memory); a child compiles rarely (first use of a script that
 /// is not in the cache, or an edit), so once compiles stop coming (<see cref="IdleReleaseDelay"/>)
 /// the compiler drops those references and the host collects them. Roslyn's code stays loaded
-/// (about 30 MB private in a child that compiled): unloading it too, in a collectible context,
+/// (a child that compiled keeps 20-25 MB more private memory than its siblings, measured):
+/// unloading it too, in a collectible context,
 /// and loading it again for a later compile crashed that compile inside Roslyn in about one test
 /// run in ten (an access violation, or a dictionary's null key, in the second copy), so a process
 /// loads Roslyn once. The host talks to AccessHooks.Host.Compiler through delegates with BCL
@@ -71,7 +72,17 @@ internal static class ScriptCompiler
         get
         {
             lock (s_gate)
-                return s_context is not null;
+                return s_compile is not null;
+        }
+    }
+
+    /// <summary>The compiler's load context, once made (tests: it is made once and kept).</summary>
+    internal static AssemblyLoadContext? Context
+    {
+        get
+        {
+            lock (s_gate)
+                return s_context;
         }
     }
 
@@ -130,12 +141,16 @@ internal static class ScriptCompiler
         lock (s_gate)
         {
             s_busy++;
-            s_holdsReferences = true;
             if (s_compile is not null)
+            {
+                s_holdsReferences = true;
                 return s_compile;
+            }
             try
             {
-                var context = new CompilerLoadContext(CompilerDirectory());
+                // One context for the process's life, even when loading into it failed once:
+                // a retry must not load a second copy of Roslyn.
+                var context = s_context ??= new CompilerLoadContext(CompilerDirectory());
                 var type = context.LoadFromAssemblyName(new AssemblyName(CompilerAssembly))
                     .GetType("AccessHooks.Host.Compiler.RoslynCompiler", throwOnError: true)!;
                 var compile = type.GetMethod("Compile", BindingFlags.Public | BindingFlags.Static)
@@ -144,7 +159,7 @@ internal static class ScriptCompiler
                     ?? throw new MissingMethodException(type.FullName, "ReleaseReferences");
                 s_releaseReferences = release.CreateDelegate<Action>();
                 s_compile = compile.CreateDelegate<CompileFn>();
-                s_context = context;
+                s_holdsReferences = true;
                 return s_compile;
             }
             catch
