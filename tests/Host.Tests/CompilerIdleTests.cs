@@ -35,7 +35,6 @@ public sealed class CompilerIdleTests : IDisposable
             Assert.Single(context.Assemblies, assembly => assembly.GetName().Name == "Microsoft.CodeAnalysis.CSharp");
             Assert.True(ReleaseWhenIdle(), "the compiler's references were not dropped");
         }
-        Assert.True(ScriptCompiler.IsLoaded);
         Assert.Single(AppDomain.CurrentDomain.GetAssemblies(), assembly => assembly.GetName().Name == "Microsoft.CodeAnalysis.CSharp");
         Assert.DoesNotContain(AssemblyLoadContext.Default.Assemblies,
             assembly => assembly.GetName().Name!.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal));

@@ -16,10 +16,9 @@ internal sealed record CompileOutput(byte[]? Image, IReadOnlyList<string> Errors
 /// is not in the cache, or an edit), so once compiles stop coming (<see cref="IdleReleaseDelay"/>)
 /// the compiler drops those references and the host collects them. Roslyn's code stays loaded
 /// (a child that compiled keeps 20-25 MB more private memory than its siblings, measured):
-/// unloading it too, in a collectible context,
-/// and loading it again for a later compile crashed that compile inside Roslyn in about one test
-/// run in ten (an access violation, or a dictionary's null key, in the second copy), so a process
-/// loads Roslyn once. The host talks to AccessHooks.Host.Compiler through delegates with BCL
+/// unloading it too, in a collectible context, and loading it again for a later compile crashed
+/// that compile inside Roslyn in about one test run in ten (an access violation, or a
+/// dictionary's null key, in the second copy), so a process loads Roslyn once. The host talks to AccessHooks.Host.Compiler through delegates with BCL
 /// types only, so no Roslyn object is referenced from outside the context.
 /// </summary>
 internal static class ScriptCompiler
@@ -66,17 +65,7 @@ internal static class ScriptCompiler
     /// <summary>How many times the idle compiler dropped its references (tests).</summary>
     public static int ReleaseCount => Volatile.Read(ref s_releaseCount);
 
-    /// <summary>Whether Roslyn has been loaded into this process (it stays once loaded).</summary>
-    public static bool IsLoaded
-    {
-        get
-        {
-            lock (s_gate)
-                return s_compile is not null;
-        }
-    }
-
-    /// <summary>The compiler's load context, once made (tests: it is made once and kept).</summary>
+    /// <summary>The compiler's load context, once made: it is made once and kept (tests).</summary>
     internal static AssemblyLoadContext? Context
     {
         get
