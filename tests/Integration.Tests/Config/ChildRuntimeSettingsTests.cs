@@ -5,7 +5,7 @@ namespace AccessHooks.Integration.Tests.Config;
 /// <summary>
 /// Issue 10, memory per child: each child sets the runtime's memory knobs before the runtime
 /// starts (dotnet_child_exit.c). A configuration that names no embedded app gets the small
-/// GC heap for hooks (1 MB regions, 1 MB gen0 budget); one that names an app keeps 4 MB
+/// GC heap for hooks (1 MB regions, a gen0 budget of 256 KB and capped there); one that names an app keeps 4 MB
 /// regions and a 2 MB budget; both cap the JIT's scratch-page cache. What the code in the
 /// child sees is what the runtime read at its start.
 /// </summary>
@@ -13,7 +13,7 @@ public sealed class ChildRuntimeSettingsTests
 {
     private const string Read = """
         static string Settings() => string.Join('|',
-            new[] { "DOTNET_GCgen0size", "DOTNET_GCRegionSize", "DOTNET_JitHostMaxSlabCache" }
+            new[] { "DOTNET_GCgen0size", "DOTNET_GCgen0MaxBudget", "DOTNET_GCRegionSize", "DOTNET_JitHostMaxSlabCache" }
                 .Select(n => Environment.GetEnvironmentVariable(n) ?? "unset"));
         """;
 
@@ -40,9 +40,9 @@ public sealed class ChildRuntimeSettingsTests
         await s.StartAsync();
 
         using var http = new Http(s.BaseUrl);
-        var right = await http.GetAsync("/protected/index.html", headers: Expect("0x100000|0x100000|0x20000"));
+        var right = await http.GetAsync("/protected/index.html", headers: Expect("0x40000|0x40000|0x100000|0x20000"));
         Assert.True(right.Status == 200, right + "\n" + s.ErrorLog);
-        var wrong = await http.GetAsync("/protected/index.html", headers: Expect("0x200000|unset|0x20000"));
+        var wrong = await http.GetAsync("/protected/index.html", headers: Expect("0x200000|unset|unset|0x20000"));
         Assert.Equal(403, wrong.Status);
     }
 
@@ -70,7 +70,7 @@ public sealed class ChildRuntimeSettingsTests
         using var http = new Http(s.BaseUrl);
         var r = await http.GetAsync("/settings");
         Assert.True(r.Status == 200, r + "\n" + s.ErrorLog);
-        Assert.Equal("0x200000|unset|0x20000", r.Body);
+        Assert.Equal("0x200000|unset|unset|0x20000", r.Body);
     }
 
     private static Dictionary<string, string> Expect(string value) => new() { ["X-Expect"] = value };
