@@ -85,6 +85,34 @@ public sealed class InlineProviderTests : IDisposable
     }
 
     [Fact]
+    public void OnlyTheBundledProvidersGoWithoutTheRequest()
+    {
+        // The bundled providers get an empty request (they read only the user and password); a
+        // custom checker in the same chain, and a script's own function, get the whole request.
+        var sha = Convert.ToBase64String(SHA1.HashData(Encoding.UTF8.GetBytes("s3cret")));
+        var htpasswd = WriteFile("site.htpasswd", $"alice:{{SHA}}{sha}\n");
+        var chain = new HookInvoker(_dir.Write("reads.cs", $$"""
+            public sealed class FromAddress : IPasswordChecker
+            {
+                public ValueTask<AuthResult> CheckPasswordAsync(HookRequest r, string u, string p, CancellationToken ct = default) =>
+                    ValueTask.FromResult(r.RemoteAddress.ToString() == "192.0.2.7" && r.Path.StartsWith("/private/", StringComparison.Ordinal) ? AuthResult.Granted : AuthResult.Denied);
+            }
+            public static class Site
+            {
+                public static void ConfigureServices(IServiceCollection services) => services
+                    .AddHtpasswd("{{htpasswd}}").AddPasswordChecker<FromAddress>();
+            }
+            """)) { TimeoutMs = 5000 };
+        Assert.Equal(1, chain.CheckPassword("alice", "s3cret").Outcome);   // htpasswd answers
+        var bob = chain.CheckPassword("bob", "anything");                    // not in the file: FromAddress answers
+        Assert.True(bob.Outcome == 1, bob.Log);
+
+        var method = new HookInvoker(_dir.Write("method-reads.cs",
+            "public static class Auth { public static bool CheckPassword(HookRequest r, string u, string p) => r.Method == \"GET\" && r.ServerName == \"www.example.test\"; }")) { TimeoutMs = 5000 };
+        Assert.Equal(1, method.CheckPassword("carol", "x").Outcome);
+    }
+
+    [Fact]
     public void ACostlyHashStillAnswersAtTheDeadline()
     {
         var htpasswd = WriteFile("costly.htpasswd", $"alice:{CostlyBcrypt}\n");

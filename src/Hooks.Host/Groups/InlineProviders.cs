@@ -10,8 +10,10 @@ namespace AccessHooks.Host.Groups;
 /// their file, and what could take long (an expensive password hash) they run asynchronously,
 /// where the deadline still reaches it. The hand-over exists for code that may block without
 /// end (a script's own method, a custom provider, LDAP's synchronous libldap calls), and costs
-/// two context switches per call; these providers do not need it. Exact types: the providers
-/// are sealed, and a composite qualifies only when every member does.
+/// two context switches per call; these providers do not need it. Nor do they read the
+/// HookRequest they are given (only the user name, password and realm), so they get an empty one
+/// (<see cref="Hooks.HookSlot{TResult}.ReadsRequest"/>). Exact types: the providers are sealed,
+/// and a composite qualifies only when every member does.
 /// </summary>
 internal static class InlineProviders
 {

@@ -118,6 +118,7 @@ internal static class ScriptGenerationBuilder
         }
         if (function is not null)
             return function;
-        return service is null ? null : HookSlot<TResult>.Bound(service, $"{serviceName} service of '{path}'", runsInline);
+        // The providers that answer inline are the bundled ones, and none of them reads the request.
+        return service is null ? null : HookSlot<TResult>.Bound(service, $"{serviceName} service of '{path}'", runsInline, readsRequest: !runsInline);
     }
 }

@@ -45,7 +45,7 @@ internal static unsafe class HookCallPath
             if (slot?.Fn is null)
                 return Unusable(slot, phase, lease.Unit, log, result);
 
-            var request = RequestBuilder.Build(call, groupName, log);
+            var request = slot.ReadsRequest ? RequestBuilder.Build(call, groupName, log) : RequestBuilder.Empty(log);
             var info = new StuckCallInfo(slot.Source!, phase.Name, phase.TakesUser ? arg1 : null);
             var status = HookRunner.Run(slot.Fn, slot.RunsInline, request, arg1, arg2, call->TimeoutMs, log, info, out var value, out var error, out stillRunning);
             if (status != RunStatus.Completed)

@@ -12,10 +12,11 @@ internal delegate ValueTask<TResult> HookFn<TResult>(HookRequest request, string
 /// <summary>What a script offers for one phase: a bound function, or the error to report when called.</summary>
 internal sealed class HookSlot<TResult>
 {
-    private HookSlot(HookFn<TResult>? fn, ErrorCode error, string? message, string? source, bool runsInline = false)
+    private HookSlot(HookFn<TResult>? fn, ErrorCode error, string? message, string? source, bool runsInline = false, bool readsRequest = true)
     {
         Fn = fn;
         RunsInline = runsInline;
+        ReadsRequest = readsRequest;
         Error = error;
         Message = message;
         Source = source;
@@ -32,8 +33,15 @@ internal sealed class HookSlot<TResult>
     /// deadline covers its asynchronous part, with no hand-over to a hook thread.
     /// </summary>
     public bool RunsInline { get; }
+    /// <summary>
+    /// False for the bundled providers, which answer from the user name and password alone: the
+    /// call path then hands them an empty request instead of building the request view from
+    /// Apache's variables (the largest managed cost of a call, and most of what it allocates).
+    /// </summary>
+    public bool ReadsRequest { get; }
 
-    public static HookSlot<TResult> Bound(HookFn<TResult> fn, string source, bool runsInline = false) => new(fn, ErrorCode.None, null, source, runsInline);
+    public static HookSlot<TResult> Bound(HookFn<TResult> fn, string source, bool runsInline = false, bool readsRequest = true) =>
+        new(fn, ErrorCode.None, null, source, runsInline, readsRequest);
 
     public static HookSlot<TResult> Failed(ErrorCode error, string message) => new(null, error, message, null);
 }

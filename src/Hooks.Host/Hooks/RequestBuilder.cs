@@ -30,4 +30,7 @@ internal static unsafe class RequestBuilder
         // Variables); it drops Authorization and Proxy-Authorization whatever it is given.
         return new HookRequest(variables, used, log);
     }
+
+    /// <summary>For a hook that does not read the request (<see cref="HookSlot{TResult}.ReadsRequest"/>): no variables.</summary>
+    public static HookRequest Empty(CallLog log) => new([], 0, log);
 }
