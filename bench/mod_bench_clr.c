@@ -47,6 +47,22 @@ static allow_fn allow_access_managed;
 static const int apache_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGWINCH };
 #define N_SIGNALS (sizeof(apache_signals) / sizeof(apache_signals[0]))
 
+/* The event MPM blocks every signal in its workers; the runtime suspends a thread running
+   managed code (for a GC, for tiering) with SIGRTMIN, so each calling thread unblocks it once,
+   as mod_dotnet's dotnet_thread_prepare does. */
+static __thread int thread_prepared;
+
+static void thread_prepare(void)
+{
+    if (!thread_prepared) {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGRTMIN);
+        pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+        thread_prepared = 1;
+    }
+}
+
 static void *managed(load_assembly_and_get_function_pointer_fn get, const char *method)
 {
     void *fn = NULL;
@@ -75,7 +91,12 @@ static void start_runtime(void)
     size_t i;
     int rc;
 
-    lib = dlopen(hostfxr_path, RTLD_NOW | RTLD_LOCAL);
+    /* The hostfxr mod_dotnet loaded, if it started the runtime first (it finds its own through
+       nethost): a second copy would not know a runtime is running and would load another. */
+    lib = dlopen("libhostfxr.so", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+    if (lib == NULL) {
+        lib = dlopen(hostfxr_path, RTLD_NOW | RTLD_LOCAL);
+    }
     if (lib == NULL) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, NULL, "bench-clr: %s", dlerror());
         return;
@@ -129,6 +150,7 @@ static void start_runtime(void)
 
 static authn_status check_password(request_rec *r, const char *user, const char *password)
 {
+    thread_prepare();
     pthread_once(&start_once, start_runtime);
     if (check_password_managed == NULL) {
         return AUTH_GENERAL_ERROR;
@@ -163,6 +185,7 @@ static int access_checker(request_rec *r)
     if (!d->access) {
         return DECLINED;
     }
+    thread_prepare();
     pthread_once(&start_once, start_runtime);
     if (allow_access_managed == NULL) {
         return HTTP_INTERNAL_SERVER_ERROR;

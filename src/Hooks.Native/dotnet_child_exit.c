@@ -92,9 +92,10 @@ void dotnet_child_init(apr_pool_t *pchild, server_rec *s)
     setenv("DOTNET_EnableDiagnostics", "0", 1);
     /* A small GC heap instead of the cache-size-derived default (a gen0 budget of tens of MB on
        most CPUs, in 4 MB regions): every child keeps its gen0 budget and regions committed.
-       A child that only runs hooks (under 1 KB allocated a call) gets a 256 KB budget, capped
-       there, in 1 MB regions: with a 1 MB budget its heap still touched ~5 MB, with 256 KB ~2 MB,
-       for a collection every few hundred calls. One that may host an app keeps 4 MB regions and
+       A child that only runs hooks (under 1 KB allocated a call) gets a 256 KB budget in 1 MB
+       regions: with a 1 MB budget its heap still touched ~5 MB, with 256 KB ~2 MB,
+       for a collection every few hundred calls (a hook that allocates more, an LDAP lookup, pays
+       more collections, each over a heap of a few MB). One that may host an app keeps 4 MB regions and
        a 2 MB budget, where an app's allocation rate makes fewer collections pay
        (docs/performance.md, "Memory per Apache child"). Only environment variables reach these
        knobs (the runtimeconfig properties are not read); an administrator's own values are kept. */
@@ -103,7 +104,6 @@ void dotnet_child_init(apr_pool_t *pchild, server_rec *s)
     }
     else {
         setenv("DOTNET_GCgen0size", "0x40000", 0);
-        setenv("DOTNET_GCgen0MaxBudget", "0x40000", 0);
         setenv("DOTNET_GCRegionSize", "0x100000", 0);
     }
     /* The JIT's scratch pages (64 KB each) go back to malloc when a compile ends instead of into

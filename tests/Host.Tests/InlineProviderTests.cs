@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using AccessHooks.Host.Groups;
 using AccessHooks.Host.Hooks;
+using AccessHooks.Host.Logging;
 using AccessHooks.Host.Tests.Infrastructure;
 
 namespace AccessHooks.Host.Tests;
@@ -106,6 +108,16 @@ public sealed class InlineProviderTests : IDisposable
         Assert.Equal(1, chain.CheckPassword("alice", "s3cret").Outcome);   // htpasswd answers
         var bob = chain.CheckPassword("bob", "anything");                    // not in the file: FromAddress answers
         Assert.True(bob.Outcome == 1, bob.Log);
+        Assert.True(SlotsOf(chain).CheckPassword!.ReadsRequest);
+
+        var bundled = new HookInvoker(_dir.Write("bundled.cs", $$"""
+            public static class Site
+            {
+                public static void ConfigureServices(IServiceCollection services) => services.AddHtpasswd("{{htpasswd}}").AddHtpasswd("{{htpasswd}}");
+            }
+            """)) { TimeoutMs = 5000 };
+        Assert.Equal(1, bundled.CheckPassword("alice", "s3cret").Outcome);
+        Assert.False(SlotsOf(bundled).CheckPassword!.ReadsRequest, "AddHtpasswd (a composite of two) is given the request view it never reads");
 
         var method = new HookInvoker(_dir.Write("method-reads.cs",
             "public static class Auth { public static bool CheckPassword(HookRequest r, string u, string p) => r.Method == \"GET\" && r.ServerName == \"www.example.test\"; }")) { TimeoutMs = 5000 };
@@ -133,6 +145,22 @@ public sealed class InlineProviderTests : IDisposable
         Assert.InRange(watch.ElapsedMilliseconds, 150, 900);
         Assert.False(handedOver);
         Assert.Contains(result.Lines, line => line.Code == 206);
+    }
+
+    /// <summary>The script unit the invoker's calls run (its current generation's).</summary>
+    private static unsafe ScriptUnit SlotsOf(HookInvoker invoker)
+    {
+        var group = GroupRegistry.Get(invoker.Group);
+        Assert.NotNull(group);
+        Assert.True(group.TryAcquire(invoker.ScriptPath, checkReload: false, new CallLog(null, null), out var lease));
+        try
+        {
+            return lease.Unit;
+        }
+        finally
+        {
+            lease.Release(null);
+        }
     }
 
     private string WriteFile(string name, string content)

@@ -22,6 +22,9 @@ public sealed record ApacheOptions
 
     /// <summary>Emit `DotNetScriptCache` (the run's shared cache).</summary>
     public bool ScriptCache { get; init; } = true;
+
+    /// <summary>Extra environment of the Apache parent (its children inherit it), as an init script's.</summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
 }
 
 /// <summary>
@@ -211,7 +214,8 @@ public sealed class ApacheServer : IAsyncDisposable
         if (!File.Exists(ConfPath))
             throw new InvalidOperationException("Configure() first");
         var limit = timeout ?? TimeSpan.FromSeconds(20);
-        var r = ProcessRunner.Run(RepoPaths.ApacheBinary, ["-f", ConfPath, "-k", "start"], limit);
+        var r = ProcessRunner.Run(RepoPaths.ApacheBinary, ["-f", ConfPath, "-k", "start"], limit,
+            environment: Options.Environment?.ToDictionary());
         if (r.ExitCode != 0)
             throw new InvalidOperationException($"apache2 -k start failed: {r}\n--- error log ---\n{ErrorLog}");
         if (!await TestRun.WaitUntilAsync(() => ReadPid() > 0, limit))
