@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Unicode;
 
@@ -13,6 +14,9 @@ namespace AccessHooks.Providers.Htpasswd;
 /// </summary>
 internal static class ManagedBcrypt
 {
+    // Never inlined: compiling a caller with this inside loads BCrypt.Net-Next (its exception
+    // type), which a child whose files have no bcrypt hash, or that has libxcrypt, never needs.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static bool Verify(ReadOnlySpan<byte> password, string hash)
     {
         if (!Utf8.IsValid(password))
