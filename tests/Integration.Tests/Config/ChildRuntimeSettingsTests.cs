@@ -26,21 +26,7 @@ public sealed class ChildRuntimeSettingsTests
     {
         RepoPaths.RequireModule();
         await using var s = new ApacheServer(mpm, new ApacheOptions { Cgid = false });
-        // The hook lets in only a request that names the settings it sees.
-        var hook = s.WriteScript("settings.cs", $$"""
-            public static class Hosts
-            {
-                {{Read}}
-                public static bool? AllowAccess(HookRequest request, string host) => request.Header("X-Expect") == Settings();
-            }
-            """);
-        s.AddPage("protected");
-        s.Configure($$"""
-            <Location /protected>
-                DotNetAccessScript "{{hook}}"
-            </Location>
-            """);
-        await s.StartAsync();
+        await StartWithSettingsHookAsync(s);
 
         using var http = new Http(s.BaseUrl);
         var right = await http.GetAsync("/protected/index.html", headers: Expect("0x40000|0x100000|0x20000|gc:0x100000"));
@@ -87,6 +73,16 @@ public sealed class ChildRuntimeSettingsTests
             Cgid = false,
             Environment = new Dictionary<string, string> { ["DOTNET_GCgen0size"] = "0x800000", ["DOTNET_GCRegionSize"] = "0x200000" },
         });
+        await StartWithSettingsHookAsync(s);
+
+        using var http = new Http(s.BaseUrl);
+        var kept = await http.GetAsync("/protected/index.html", headers: Expect("0x800000|0x200000|0x20000|gc:0x200000"));
+        Assert.True(kept.Status == 200, kept + "\n" + s.ErrorLog);
+    }
+
+    /// <summary>A /protected page whose access hook lets in only a request naming the settings it sees.</summary>
+    private static async Task StartWithSettingsHookAsync(ApacheServer s)
+    {
         var hook = s.WriteScript("settings.cs", $$"""
             public static class Hosts
             {
@@ -101,10 +97,6 @@ public sealed class ChildRuntimeSettingsTests
             </Location>
             """);
         await s.StartAsync();
-
-        using var http = new Http(s.BaseUrl);
-        var kept = await http.GetAsync("/protected/index.html", headers: Expect("0x800000|0x200000|0x20000|gc:0x200000"));
-        Assert.True(kept.Status == 200, kept + "\n" + s.ErrorLog);
     }
 
     private static Dictionary<string, string> Expect(string value) => new() { ["X-Expect"] = value };
